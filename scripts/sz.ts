@@ -26,7 +26,10 @@ function walk(dir: string, out: string[] = []): string[] {
 
 function folderOf(file: string): string {
   const parts = relative('.', file).split('/');
-  return parts.slice(0, parts[0] === 'src-main' ? 3 : 2).join('/').replace(/\.[a-z]+$/, '');
+  return parts
+    .slice(0, parts[0] === 'src-main' ? 3 : 2)
+    .join('/')
+    .replace(/\.[a-z]+$/, '');
 }
 
 async function main(): Promise<void> {
@@ -48,7 +51,9 @@ async function main(): Promise<void> {
   console.log(`ops: ${Object.keys(OPS).length}`);
   console.log(`engine: ${engineLines} / ${ENGINE_CEILING} lines`);
   if (engineLines > ENGINE_CEILING) {
-    console.error(`engine/ is over its ${ENGINE_CEILING}-line ceiling: simplify, or raise it in a reviewed commit`);
+    console.error(
+      `engine/ is over its ${ENGINE_CEILING}-line ceiling: simplify, or raise it in a reviewed commit`,
+    );
     process.exit(1);
   }
 }

@@ -34,7 +34,8 @@ function parseDim(d: Dim): Monomial {
   const [top, bottom, extra] = d.split('/');
   if (extra !== undefined) throw new Error(`bad dim '${d}': at most one '/'`);
   const den = bottom === undefined ? 1 : Number(bottom);
-  if (!Number.isSafeInteger(den) || den <= 0) throw new Error(`bad dim '${d}': denominator must be a positive integer`);
+  if (!Number.isSafeInteger(den) || den <= 0)
+    throw new Error(`bad dim '${d}': denominator must be a positive integer`);
   let num = 1;
   const syms = new Map<string, number>();
   for (const factor of top.split('*')) {
@@ -105,7 +106,8 @@ export function dimDiv(a: Dim, b: Dim): Dim {
   }
   if (y.num === 0) throw new Error(`division of ${String(a)} by zero`);
   const m = normalize({ num: x.num * y.den, den: x.den * y.num, syms });
-  if (m.syms.size === 0 && m.num % m.den !== 0) throw new Error(`${String(a)} is not divisible by ${String(b)}`);
+  if (m.syms.size === 0 && m.num % m.den !== 0)
+    throw new Error(`${String(a)} is not divisible by ${String(b)}`);
   return formatDim(m);
 }
 
@@ -125,7 +127,14 @@ export function dimAddInt(a: Dim, k: number): Dim {
  * NOTE: for a symbolic input only "same"-style windows are supported, where the output is exactly
  * `d / stride` for `d` divisible by the stride (k=3,p=1 and k=1,p=0 — everything SD uses).
  */
-export function windowOutDim(d: Dim, kernel: number, stride: number, padBegin: number, padEnd: number, dilation = 1): Dim {
+export function windowOutDim(
+  d: Dim,
+  kernel: number,
+  stride: number,
+  padBegin: number,
+  padEnd: number,
+  dilation = 1,
+): Dim {
   const total = padBegin + padEnd - dilation * (kernel - 1) - 1;
   if (typeof d === 'number') return Math.floor((d + total) / stride) + 1;
   if (total >= -stride && total <= -1) return dimDiv(d, stride);
