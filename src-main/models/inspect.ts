@@ -1,0 +1,266 @@
+// "Inspect a model": one ModelInfo for a single-file checkpoint, a LoRA file or a diffusers folder, from
+// safetensors headers only (plus one LoRA alpha scalar). Refuses pickles. Layouts: reference §E.1, §E.6.
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import type { ComponentInfo, ModelInfo } from '../api/contract';
+import {
+  readSafetensorsHeader,
+  readTensorF32,
+  SafetensorsError,
+  type SafetensorsHeader,
+  type TensorEntry,
+} from '../formats/safetensors/index';
+import { detectCheckpoint, detectDiffusers, type Detection } from './detect';
+import { detectLoRA, looksLikeLoRA, parseLoRAKey } from './detect-lora';
+import { notSafetensors, ModelFormatError, pickleRefusal, PICKLE_EXTENSIONS } from './errors';
+import { FAMILIES, FAMILY_IDS, type FamilyConfig } from './families';
+import { diffusersKeys, DIFFUSERS_WEIGHT_STEMS } from './keymap/diffusers';
+import { singleFileComponents, type ComponentName } from './keymap/ldm';
+
+const COMPONENTS: ComponentName[] = ['unet', 'vae', 'text_encoder', 'text_encoder_2'];
+
+type Tensors = ReadonlyMap<string, Pick<TensorEntry, 'shape' | 'dtype'>>;
+
+function countOf(
+  entries: Iterable<Pick<TensorEntry, 'shape' | 'dtype'>>,
+): Omit<ComponentInfo, 'name' | 'present'> {
+  const info = { tensors: 0, params: 0, dtypes: {} as Record<string, number> };
+  for (const e of entries) {
+    info.tensors += 1;
+    info.params += e.shape.reduce((n, d) => n * d, 1);
+    info.dtypes[e.dtype] = (info.dtypes[e.dtype] ?? 0) + 1;
+  }
+  return info;
+}
+
+function totals(all: Tensors): Pick<ModelInfo, 'totalParams' | 'tensorCount' | 'dtypes'> {
+  const c = countOf(all.values());
+  return { totalParams: c.params, tensorCount: c.tensors, dtypes: c.dtypes };
+}
+
+function labelOf(d: Detection): string {
+  const base = d.configId
+    ? FAMILIES[d.configId].label
+    : d.family === 'unknown'
+      ? 'Unknown model'
+      : FAMILIES[d.family].label;
+  const variant =
+    d.variant === 'inpaint' ? ' — inpainting' : d.variant === 'ip2p' ? ' — instruct-pix2pix' : '';
+  return d.layout === 'lora' ? `LoRA for ${base}` : base + variant;
+}
+
+/** Missing / unexpected / mis-shaped keys of one component against the config's key list. */
+function completeness(name: string, have: Tensors, want: { key: string; shape: number[] }[]): string[] {
+  const wanted = new Map(want.map((k) => [k.key, k.shape]));
+  const missing = want.filter((k) => !have.has(k.key)).length;
+  const extra = [...have.keys()].filter((k) => !wanted.has(k) && !k.endsWith('position_ids')).length;
+  const misShaped = [...have].filter(
+    ([k, e]) => wanted.has(k) && String(wanted.get(k)) !== String(e.shape),
+  ).length;
+  const out: string[] = [];
+  if (missing) out.push(`${name}: ${missing} expected keys are missing`);
+  if (extra) out.push(`${name}: ${extra} unknown keys will be ignored`);
+  if (misShaped) out.push(`${name}: ${misShaped} keys have unexpected shapes`);
+  return out;
+}
+
+// Every single-file prefix any family uses; they are distinct, so grouping needs no detected config.
+const PREFIXES = new Map<string, ComponentName>(
+  FAMILY_IDS.flatMap((id) =>
+    singleFileComponents(FAMILIES[id]).map((c): [string, ComponentName] => [c.prefix, c.component]),
+  ),
+);
+
+function splitSingleFile(tensors: Tensors): {
+  parts: Map<ComponentName, Map<string, Pick<TensorEntry, 'shape' | 'dtype'>>>;
+  ignored: number;
+} {
+  const parts = new Map(COMPONENTS.map((c) => [c, new Map<string, Pick<TensorEntry, 'shape' | 'dtype'>>()]));
+  let ignored = 0;
+  for (const [key, entry] of tensors) {
+    const prefix = [...PREFIXES.keys()].find((p) => key.startsWith(p));
+    if (prefix) parts.get(PREFIXES.get(prefix) as ComponentName)?.set(key, entry);
+    else ignored += 1;
+  }
+  return { parts, ignored };
+}
+
+function singleFileInfo(header: SafetensorsHeader, d: Detection): Pick<ModelInfo, 'components' | 'warnings'> {
+  const { parts, ignored } = splitSingleFile(header.tensors);
+  const warnings = [...d.warnings];
+  if (ignored)
+    warnings.push(
+      `${ignored} keys outside the UNet, VAE and text encoders (EMA copies, schedules, markers) are ignored`,
+    );
+  const config: FamilyConfig | null = d.configId ? FAMILIES[d.configId] : null;
+  for (const c of config ? singleFileComponents(config) : []) {
+    const have = parts.get(c.component) ?? new Map();
+    warnings.push(
+      ...completeness(
+        c.component,
+        have,
+        c.keys.map((k) => ({ ...k, key: c.prefix + k.key })),
+      ),
+    );
+  }
+  const components = COMPONENTS.map((name) => {
+    const part = parts.get(name) ?? new Map();
+    return { name, present: part.size > 0, ...countOf(part.values()) };
+  });
+  return { components, warnings };
+}
+
+async function inspectFile(path: string): Promise<ModelInfo> {
+  const header = await readHeader(path);
+  const isLoRA = looksLikeLoRA(header.tensors);
+  const detection = isLoRA
+    ? await detectLoRA(header.tensors, header.metadata, async (key) => (await readTensorF32(header, key))[0])
+    : detectCheckpoint(header.tensors, header.metadata);
+  const { components, warnings } = isLoRA
+    ? { components: loraComponents(header), warnings: detection.warnings }
+    : singleFileInfo(header, detection);
+  const lora = 'lora' in detection ? (detection as { lora: ModelInfo['lora'] }).lora : null;
+  return {
+    path,
+    ...summaryOf(detection),
+    components,
+    ...totals(header.tensors),
+    fileBytes: header.fileBytes,
+    lora,
+    metadata: header.metadata,
+    warnings,
+  };
+}
+
+/** LoRA tensors per adapted component (keys no grammar reads count toward the UNet). */
+function loraComponents(header: SafetensorsHeader): ComponentInfo[] {
+  const componentOf = (key: string): ComponentName => parseLoRAKey(key)?.component ?? 'unet';
+  return COMPONENTS.filter((c) => c !== 'vae').map((name) => {
+    const entries = [...header.tensors].filter(([k]) => componentOf(k) === name).map(([, e]) => e);
+    return { name, present: entries.length > 0, ...countOf(entries) };
+  });
+}
+
+function summaryOf(
+  d: Detection,
+): Pick<ModelInfo, 'layout' | 'family' | 'familyLabel' | 'variant' | 'prediction' | 'evidence'> {
+  return {
+    layout: d.layout,
+    family: d.family,
+    familyLabel: labelOf(d),
+    variant: d.variant,
+    prediction: d.prediction,
+    evidence: d.evidence,
+  };
+}
+
+async function sniffPickle(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(4), 0, 4, 0);
+    const zip = bytesRead === 4 && buffer.toString('latin1') === 'PK\x03\x04';
+    return zip || (bytesRead >= 2 && buffer[0] === 0x80 && buffer[1] <= 5);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads a safetensors header, refusing pickles and explaining anything else that is not safetensors. */
+export async function readHeader(path: string): Promise<SafetensorsHeader> {
+  if ((PICKLE_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase()))
+    throw pickleRefusal(path);
+  if (await sniffPickle(path)) throw pickleRefusal(path);
+  try {
+    return await readSafetensorsHeader(path);
+  } catch (err) {
+    if (err instanceof SafetensorsError) throw notSafetensors(path, err.problem, err);
+    throw err;
+  }
+}
+
+async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
+}
+
+/** Weight files of one component folder: plain, variant (`.fp16.`) or the shards of an index. */
+async function componentFiles(dir: string, stem: string): Promise<{ files: string[]; pickleOnly: boolean }> {
+  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
+  });
+  const single = [
+    `${stem}.safetensors`,
+    ...names.filter((n) => n.startsWith(`${stem}.`) && n.endsWith('.safetensors') && !/-of-/.test(n)),
+  ];
+  const direct = single.find((n) => names.includes(n));
+  if (direct) return { files: [join(dir, direct)], pickleOnly: false };
+  const index = names.find((n) => n.startsWith(`${stem}.`) && n.endsWith('.safetensors.index.json'));
+  if (index) {
+    const json = (await readJson(join(dir, index))) as { weight_map?: Record<string, string> } | undefined;
+    const shards = [...new Set(Object.values(json?.weight_map ?? {}))];
+    return { files: shards.map((s) => join(dir, s)), pickleOnly: false };
+  }
+  return { files: [], pickleOnly: names.some((n) => n.endsWith('.bin')) };
+}
+
+async function inspectFolder(dir: string): Promise<ModelInfo> {
+  const unet = await readJson(join(dir, 'unet', 'config.json'));
+  if (!unet)
+    throw new ModelFormatError(
+      dir,
+      'not-a-model',
+      `${dir} is a folder without unet/config.json, so it is not a diffusers Stable Diffusion pipeline.`,
+    );
+  const detection = detectDiffusers({
+    unet,
+    scheduler: await readJson(join(dir, 'scheduler', 'scheduler_config.json')),
+    modelIndex: await readJson(join(dir, 'model_index.json')),
+  });
+  const config = detection.configId ? FAMILIES[detection.configId] : null;
+  const warnings = [...detection.warnings];
+  const components: ComponentInfo[] = [];
+  const all = new Map<string, Pick<TensorEntry, 'shape' | 'dtype'>>();
+  let fileBytes = 0;
+  for (const name of COMPONENTS) {
+    const { files, pickleOnly } = await componentFiles(join(dir, name), DIFFUSERS_WEIGHT_STEMS[name]);
+    if (pickleOnly)
+      warnings.push(
+        `${name}: only pickle (.bin) weights found; they are not read. Convert them to .safetensors.`,
+      );
+    const tensors = new Map<string, Pick<TensorEntry, 'shape' | 'dtype'>>();
+    for (const file of files) {
+      const header = await readHeader(file);
+      fileBytes += header.fileBytes;
+      for (const [k, e] of header.tensors) tensors.set(k, e);
+    }
+    for (const [k, e] of tensors) all.set(`${name}/${k}`, e);
+    const expected =
+      config && (name === 'unet' || name === 'vae' || config.textEncoders.some((t) => t.component === name));
+    if (expected && config) warnings.push(...completeness(name, tensors, diffusersKeys(config, name)));
+    components.push({ name, present: tensors.size > 0, ...countOf(tensors.values()) });
+  }
+  return {
+    path: dir,
+    ...summaryOf(detection),
+    components,
+    ...totals(all),
+    fileBytes,
+    lora: null,
+    metadata: {},
+    warnings,
+  };
+}
+
+/**
+ * Describes a model without loading weights: family, variant, prediction, components and counts, with the
+ * evidence behind each decision. Throws `ModelFormatError` for pickles and non-safetensors files.
+ * @example const info = await inspectModel('/models/v1-5-pruned-emaonly.safetensors'); info.family === 'sd1'
+ */
+export async function inspectModel(path: string): Promise<ModelInfo> {
+  const info = await stat(path);
+  return info.isDirectory() ? inspectFolder(path) : inspectFile(path);
+}
