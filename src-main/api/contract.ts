@@ -48,3 +48,87 @@ export interface ModelInfo {
   metadata: Record<string, string>;
   warnings: string[];
 }
+
+/** What a running Tessera is: its version, which front door serves it, and the host platform. */
+export interface AppInfo {
+  version: string;
+  mode: 'electron' | 'web' | 'cli';
+  /** Node's `process.platform`, e.g. `linux`. */
+  platform: string;
+}
+
+/** `diffusers` marks a folder holding `model_index.json`: it can be inspected like a file. */
+export type DirectoryEntryKind = 'directory' | 'diffusers' | 'file';
+
+export interface DirectoryEntry {
+  name: string;
+  /** Absolute path, ready to pass back to `inspectModel` or `listDirectory`. */
+  path: string;
+  kind: DirectoryEntryKind;
+  /** Bytes for files, null for folders. */
+  size: number | null;
+}
+
+export interface DirectoryListing {
+  /** The absolute folder listed. */
+  path: string;
+  /** Its parent folder, null at a file-system root. */
+  parent: string | null;
+  /** Folders first, then model files; hidden entries and other files are left out. */
+  entries: DirectoryEntry[];
+}
+
+/**
+ * Everything the UI can ask of Tessera. Electron IPC, the web server and the CLI all serve this one
+ * interface (implemented by `core/services.ts`). Every method returns a Promise; failures reject with an
+ * error whose `code` is one of `ApiErrorCode` (see `errors.ts`).
+ */
+export interface TesseraApi {
+  /**
+   * Version, front door and platform of the running app.
+   * @example const { version, mode } = await api.getAppInfo(); // { version: '0.1.0', mode: 'web', platform: 'linux' }
+   */
+  getAppInfo(): Promise<AppInfo>;
+
+  /**
+   * Reads a checkpoint's header (never its weights) and says what it is: family, layout, components, LoRA.
+   * Accepts a `.safetensors` file or a diffusers folder; pickles are refused with `UNSUPPORTED_FORMAT`.
+   * @example const info = await api.inspectModel('/models/v1-5-pruned-emaonly.safetensors'); info.familyLabel // 'Stable Diffusion 1.x'
+   */
+  inspectModel(path: string): Promise<ModelInfo>;
+
+  /**
+   * Lists a folder for picking a model by path (web mode has no native file dialog): sub-folders,
+   * diffusers folders and `.safetensors` / `.ckpt` files. Without a path, lists the user's home folder.
+   * @example const { entries, parent } = await api.listDirectory('/models'); entries[0] // { name: 'sd15', kind: 'diffusers', … }
+   */
+  listDirectory(path?: string): Promise<DirectoryListing>;
+}
+
+export type ApiMethod = keyof TesseraApi;
+export type ApiArgs<M extends ApiMethod> = Parameters<TesseraApi[M]>;
+export type ApiResult<M extends ApiMethod> = Awaited<ReturnType<TesseraApi[M]>>;
+
+export interface AppLog {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  /** ISO 8601 time the line was logged. */
+  time: string;
+}
+
+/** Events pushed from the core to every connected UI, named `area.thing`; payloads are plain DTOs. */
+export type TesseraEvents = {
+  'app.log': AppLog;
+};
+
+export type EventName = keyof TesseraEvents;
+
+/** The one object the Electron preload exposes as `window.tessera`; the renderer builds its client on it. */
+export interface TesseraBridge {
+  /** Calls an API method; resolves to the envelope (never rejects for API errors). */
+  call(method: string, args: unknown[]): Promise<unknown>;
+  /** Subscribes to one event; returns the unsubscribe function. */
+  onEvent<E extends EventName>(name: E, listener: (payload: TesseraEvents[E]) => void): () => void;
+  /** The absolute path of a dropped or picked `File` (Electron's `webUtils.getPathForFile`); '' when it has none. */
+  getPathForFile(file: File): string;
+}

@@ -1,0 +1,60 @@
+// The web-mode transport: POST /api/<method> with the per-launch token, events over SSE (/api/events).
+// The token arrives once in the page URL; it is kept in sessionStorage and removed from the address bar.
+import type { EventName, TesseraEvents } from '../../../src-main/api/contract';
+import { ApiError, fail, isEnvelope, type ApiEnvelope } from '../../../src-main/api/errors';
+import type { Transport } from './client';
+
+const TOKEN_KEY = 'tessera.token';
+
+/** Takes the token from `?token=` (then hides it from the address bar and history) or from this tab's storage. */
+export function takeToken(
+  location: Location = window.location,
+  storage: Storage = window.sessionStorage,
+): string | null {
+  const url = new URL(location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    storage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+    return fromUrl;
+  }
+  return storage.getItem(TOKEN_KEY);
+}
+
+async function post(method: string, args: unknown[], token: string | null): Promise<ApiEnvelope<unknown>> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(`/api/${method}`, { method: 'POST', headers, body: JSON.stringify({ args }) });
+  const text = await response.text();
+  let body: unknown = null;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    return fail(
+      new ApiError('INTERNAL', `The server answered ${response.status} without JSON: ${text.slice(0, 200)}`, {
+        cause: err,
+      }),
+    );
+  }
+  return isEnvelope(body)
+    ? body
+    : fail(new ApiError('INTERNAL', `The server answered ${response.status} with an unexpected body.`));
+}
+
+/** @example const transport = httpTransport(); await transport.call('getAppInfo', []) */
+export function httpTransport(token: string | null = takeToken()): Transport {
+  let source: EventSource | null = null;
+  const events = (): EventSource =>
+    (source ??= new EventSource(`/api/events?token=${encodeURIComponent(token ?? '')}`));
+  return {
+    kind: 'http',
+    call: (method, args) => post(method, args, token),
+    onEvent<E extends EventName>(name: E, listener: (payload: TesseraEvents[E]) => void) {
+      const handler = (event: MessageEvent<string>) => listener(JSON.parse(event.data) as TesseraEvents[E]);
+      events().addEventListener(name, handler);
+      return () => events().removeEventListener(name, handler);
+    },
+    pathForFile: () => null,
+  };
+}
