@@ -3,7 +3,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // One runner for units, integration (real ORT, sharp, files) and the Chromium end-to-end tests.
 export default defineConfig({
-  plugins: [svelte({ hot: false })],
+  plugins: [svelte()],
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
