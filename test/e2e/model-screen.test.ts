@@ -97,6 +97,8 @@ describe('Model screen (web mode)', () => {
   it('inspects a typed SD1 checkpoint path and shows real numbers', async () => {
     await page.getByLabel('Model file or diffusers folder').fill(models['tiny-sd1']);
     await page.getByRole('button', { name: 'Inspect' }).click();
+    // The previous test left a LoRA report on screen: wait until the new report replaced it.
+    await expect.poll(() => page.locator('article.report').textContent()).toContain('Single file');
     await expect.poll(() => page.getByTestId('family-label').textContent()).toMatch(/SD1|Stable Diffusion 1/);
     const report = (await page.locator('article.report').textContent()) ?? '';
     expect(report).toContain('sd1');
