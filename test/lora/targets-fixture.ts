@@ -6,6 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoRAAdapter, LoRAFamily, LoRAModuleWeights } from '../../src-main/lora/adapter-weights';
 import { FAMILIES } from '../../src-main/models/families';
+import { seededRandom } from '../formats/safetensors/craft';
+
+/** mulberry32, seeded: one implementation shared by the test helpers. */
+export { seededRandom };
 
 interface Block {
   diffusers: string;
@@ -71,18 +75,6 @@ function blockTargets(block: Block, family: LoRAFamily): ReferenceTarget[] {
 /** Attention-only targets of sd1/sd2/sdxl written out from §A.4, independent of models/keymap. */
 export const referenceTargets = (family: 'sd1' | 'sd2' | 'sdxl'): ReferenceTarget[] =>
   (family === 'sdxl' ? SDXL_BLOCKS : SD_BLOCKS).flatMap((b) => blockTargets(b, family));
-
-/** mulberry32, seeded. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function randomArray(n: number, rand: () => number): Float32Array {
   return Float32Array.from({ length: n }, () => rand() * 2 - 1);
