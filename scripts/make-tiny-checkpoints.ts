@@ -203,8 +203,10 @@ export async function makeTinyCheckpoints(
       'modelspec.prediction_type': config.prediction,
     });
   }
-  paths['tiny-sd1-diffusers'] = join(outDir, 'tiny-sd1-diffusers');
-  await writeDiffusersFolder(paths['tiny-sd1-diffusers'], FAMILIES['tiny-sd1'], opts);
+  for (const id of ['tiny-sd1', 'tiny-sdxl'] as const) {
+    paths[`${id}-diffusers`] = join(outDir, `${id}-diffusers`);
+    await writeDiffusersFolder(paths[`${id}-diffusers`], FAMILIES[id], opts);
+  }
   for (const id of ['tiny-sd1', 'tiny-sdxl'] as const) {
     const name = `${id}-lora`;
     paths[name] = join(outDir, `${name}.safetensors`);

@@ -1,18 +1,13 @@
 // "Inspect a model": one ModelInfo for a single-file checkpoint, a LoRA file or a diffusers folder, from
 // safetensors headers only (plus one LoRA alpha scalar). Refuses pickles. Layouts: reference §E.1, §E.6.
-import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ComponentInfo, ModelInfo } from '../api/contract';
-import {
-  readSafetensorsHeader,
-  readTensorF32,
-  SafetensorsError,
-  type SafetensorsHeader,
-  type TensorEntry,
-} from '../formats/safetensors/index';
+import { readTensorF32, type SafetensorsHeader, type TensorEntry } from '../formats/safetensors/index';
+import { componentFiles, readHeader, readJson } from './checkpoint-files';
 import { detectCheckpoint, detectDiffusers, type Detection } from './detect';
 import { detectLoRA, looksLikeLoRA, parseLoRAKey } from './detect-lora';
-import { notSafetensors, ModelFormatError, pickleRefusal, PICKLE_EXTENSIONS } from './errors';
+import { ModelFormatError } from './errors';
 import { FAMILIES, FAMILY_IDS, type FamilyConfig } from './families';
 import { diffusersKeys, DIFFUSERS_WEIGHT_STEMS } from './keymap/diffusers';
 import { singleFileComponents, type ComponentName } from './keymap/ldm';
@@ -154,59 +149,6 @@ function summaryOf(
   };
 }
 
-async function sniffPickle(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const { buffer, bytesRead } = await fh.read(Buffer.alloc(4), 0, 4, 0);
-    const zip = bytesRead === 4 && buffer.toString('latin1') === 'PK\x03\x04';
-    return zip || (bytesRead >= 2 && buffer[0] === 0x80 && buffer[1] <= 5);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Reads a safetensors header, refusing pickles and explaining anything else that is not safetensors. */
-export async function readHeader(path: string): Promise<SafetensorsHeader> {
-  if ((PICKLE_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase()))
-    throw pickleRefusal(path);
-  if (await sniffPickle(path)) throw pickleRefusal(path);
-  try {
-    return await readSafetensorsHeader(path);
-  } catch (err) {
-    if (err instanceof SafetensorsError) throw notSafetensors(path, err.problem, err);
-    throw err;
-  }
-}
-
-async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
-}
-
-/** Weight files of one component folder: plain, variant (`.fp16.`) or the shards of an index. */
-async function componentFiles(dir: string, stem: string): Promise<{ files: string[]; pickleOnly: boolean }> {
-  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return [] as string[];
-    throw err;
-  });
-  const single = [
-    `${stem}.safetensors`,
-    ...names.filter((n) => n.startsWith(`${stem}.`) && n.endsWith('.safetensors') && !/-of-/.test(n)),
-  ];
-  const direct = single.find((n) => names.includes(n));
-  if (direct) return { files: [join(dir, direct)], pickleOnly: false };
-  const index = names.find((n) => n.startsWith(`${stem}.`) && n.endsWith('.safetensors.index.json'));
-  if (index) {
-    const json = (await readJson(join(dir, index))) as { weight_map?: Record<string, string> } | undefined;
-    const shards = [...new Set(Object.values(json?.weight_map ?? {}))];
-    return { files: shards.map((s) => join(dir, s)), pickleOnly: false };
-  }
-  return { files: [], pickleOnly: names.some((n) => n.endsWith('.bin')) };
-}
-
 async function inspectFolder(dir: string): Promise<ModelInfo> {
   const unet = await readJson(join(dir, 'unet', 'config.json'));
   if (!unet)
@@ -264,3 +206,5 @@ export async function inspectModel(path: string): Promise<ModelInfo> {
   const info = await stat(path);
   return info.isDirectory() ? inspectFolder(path) : inspectFile(path);
 }
+
+export { readHeader } from './checkpoint-files';

@@ -33,6 +33,7 @@ describe('makeTinyCheckpoints', () => {
       'tiny-sd1-lora',
       'tiny-sd2',
       'tiny-sdxl',
+      'tiny-sdxl-diffusers',
       'tiny-sdxl-lora',
     ]);
   });
