@@ -1,0 +1,442 @@
+// Training options: ONE table gives every option its default, bounds and one-line explanation (the Train
+// screen, the CLI and validation all read it), plus the presets. Defaults follow kohya/diffusers style-LoRA
+// practice (reference: checkpoints-and-lora-formats.md §A, §I; aesthetics-anchors.md feature lists).
+
+export type OptimizerName = 'adamw' | 'prodigy';
+export type LrScheduleName =
+  'constant' | 'constant_with_warmup' | 'cosine' | 'cosine_with_restarts' | 'linear' | 'polynomial';
+export type TargetSetName = 'attention' | 'transformer';
+export type SaveDtype = 'fp16' | 'bf16' | 'fp32';
+export type Precision = 'fp32' | 'fp16';
+
+export interface TrainConfig {
+  rank: number;
+  alpha: number;
+  targets: TargetSetName;
+  resolution: number;
+  batchSize: number;
+  gradientAccumulation: number;
+  /** Optimizer steps; when 0, `epochs` decides. */
+  maxSteps: number;
+  epochs: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  lrSchedule: LrScheduleName;
+  warmupSteps: number;
+  /** Cycles of cosine_with_restarts. */
+  lrCycles: number;
+  /** Power of the polynomial schedule. */
+  lrPower: number;
+  /** Clip the global gradient norm to this; 0 turns clipping off. */
+  maxGradNorm: number;
+  /** min-SNR-γ loss weighting; 0 turns it off. */
+  minSnrGamma: number;
+  noiseOffset: number;
+  timestepMin: number;
+  timestepMax: number;
+  seed: number;
+  precision: Precision;
+  gradientCheckpointing: boolean;
+  /** Save a resumable checkpoint every N optimizer steps (0: only at the end). */
+  saveEverySteps: number;
+  /** Make sample previews every N optimizer steps (0: never). */
+  sampleEverySteps: number;
+  saveDtype: SaveDtype;
+  shuffleTags: boolean;
+  keepTokens: number;
+  captionDropout: number;
+  tagDropout: number;
+  flip: boolean;
+  randomCrop: boolean;
+}
+
+type NumericKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
+
+export type OptionSpec =
+  | { key: NumericKey; kind: 'int' | 'float'; min: number; max: number; label: string; help: string }
+  | { key: keyof TrainConfig; kind: 'bool'; label: string; help: string }
+  | { key: keyof TrainConfig; kind: 'choice'; choices: readonly string[]; label: string; help: string };
+
+export const DEFAULT_CONFIG: Readonly<TrainConfig> = {
+  rank: 16,
+  alpha: 8,
+  targets: 'attention',
+  resolution: 512,
+  batchSize: 1,
+  gradientAccumulation: 1,
+  maxSteps: 0,
+  epochs: 10,
+  optimizer: 'adamw',
+  learningRate: 1e-4,
+  weightDecay: 0.01,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  lrSchedule: 'constant_with_warmup',
+  warmupSteps: 50,
+  lrCycles: 1,
+  lrPower: 1,
+  maxGradNorm: 1,
+  minSnrGamma: 5,
+  noiseOffset: 0,
+  timestepMin: 0,
+  timestepMax: 1000,
+  seed: 42,
+  precision: 'fp32',
+  gradientCheckpointing: false,
+  saveEverySteps: 250,
+  sampleEverySteps: 250,
+  saveDtype: 'fp16',
+  shuffleTags: false,
+  keepTokens: 1,
+  captionDropout: 0,
+  tagDropout: 0,
+  flip: false,
+  randomCrop: false,
+};
+
+/** Every option, in the order the Train screen shows them. */
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    key: 'rank',
+    kind: 'int',
+    min: 1,
+    max: 256,
+    label: 'Rank',
+    help: 'Adapter capacity: 8–32 suits most styles; higher learns more detail and makes bigger files.',
+  },
+  {
+    key: 'alpha',
+    kind: 'float',
+    min: 0.01,
+    max: 256,
+    label: 'Alpha',
+    help: 'Scales the update by alpha/rank; half the rank is a common choice.',
+  },
+  {
+    key: 'targets',
+    kind: 'choice',
+    choices: ['attention', 'transformer'],
+    label: 'Layers',
+    help: 'attention: q/k/v/out projections; transformer: also proj_in/out and feed-forward (kohya default).',
+  },
+  {
+    key: 'resolution',
+    kind: 'int',
+    min: 256,
+    max: 2048,
+    label: 'Resolution',
+    help: 'Training size; images are bucketed by aspect ratio at about this many pixels.',
+  },
+  {
+    key: 'batchSize',
+    kind: 'int',
+    min: 1,
+    max: 64,
+    label: 'Batch size',
+    help: 'Images per step; more needs more memory.',
+  },
+  {
+    key: 'gradientAccumulation',
+    kind: 'int',
+    min: 1,
+    max: 64,
+    label: 'Gradient accumulation',
+    help: 'Steps summed before one update: a larger effective batch without more memory.',
+  },
+  {
+    key: 'maxSteps',
+    kind: 'int',
+    min: 0,
+    max: 1_000_000,
+    label: 'Max steps',
+    help: 'Stop after this many updates; 0 uses the epoch count instead.',
+  },
+  {
+    key: 'epochs',
+    kind: 'int',
+    min: 1,
+    max: 10_000,
+    label: 'Epochs',
+    help: 'Passes over the dataset (repeats of kohya "10_name" folders count).',
+  },
+  {
+    key: 'optimizer',
+    kind: 'choice',
+    choices: ['adamw', 'prodigy'],
+    label: 'Optimizer',
+    help: 'AdamW: the standard; Prodigy: finds its own step size (set learning rate 1).',
+  },
+  {
+    key: 'learningRate',
+    kind: 'float',
+    min: 1e-7,
+    max: 10,
+    label: 'Learning rate',
+    help: '1e-4 is a safe start for AdamW; 1.0 for Prodigy.',
+  },
+  {
+    key: 'weightDecay',
+    kind: 'float',
+    min: 0,
+    max: 1,
+    label: 'Weight decay',
+    help: 'Pulls weights toward zero (decoupled, as AdamW defines it).',
+  },
+  {
+    key: 'beta1',
+    kind: 'float',
+    min: 0,
+    max: 0.9999,
+    label: 'Beta 1',
+    help: 'Momentum of the gradient average.',
+  },
+  {
+    key: 'beta2',
+    kind: 'float',
+    min: 0,
+    max: 0.99999,
+    label: 'Beta 2',
+    help: 'Momentum of the squared-gradient average.',
+  },
+  {
+    key: 'epsilon',
+    kind: 'float',
+    min: 1e-12,
+    max: 1e-3,
+    label: 'Epsilon',
+    help: 'Keeps the update finite where gradients are tiny.',
+  },
+  {
+    key: 'lrSchedule',
+    kind: 'choice',
+    choices: ['constant', 'constant_with_warmup', 'cosine', 'cosine_with_restarts', 'linear', 'polynomial'],
+    label: 'LR schedule',
+    help: 'How the learning rate changes over the run.',
+  },
+  {
+    key: 'warmupSteps',
+    kind: 'int',
+    min: 0,
+    max: 100_000,
+    label: 'Warmup steps',
+    help: 'Ramp the learning rate up from 0 over these first updates.',
+  },
+  {
+    key: 'lrCycles',
+    kind: 'int',
+    min: 1,
+    max: 100,
+    label: 'Restarts',
+    help: 'Cosine cycles for cosine_with_restarts.',
+  },
+  {
+    key: 'lrPower',
+    kind: 'float',
+    min: 0.1,
+    max: 10,
+    label: 'Polynomial power',
+    help: 'Shape of the polynomial decay (1 is linear).',
+  },
+  {
+    key: 'maxGradNorm',
+    kind: 'float',
+    min: 0,
+    max: 100,
+    label: 'Gradient clipping',
+    help: 'Caps the gradient norm to keep steps stable; 0 turns it off.',
+  },
+  {
+    key: 'minSnrGamma',
+    kind: 'float',
+    min: 0,
+    max: 20,
+    label: 'Min-SNR γ',
+    help: 'Down-weights easy low-noise steps; 5 is the paper value, 0 turns it off.',
+  },
+  {
+    key: 'noiseOffset',
+    kind: 'float',
+    min: 0,
+    max: 1,
+    label: 'Noise offset',
+    help: 'Helps very dark or bright images; 0.05–0.1 when wanted, else 0.',
+  },
+  {
+    key: 'timestepMin',
+    kind: 'int',
+    min: 0,
+    max: 999,
+    label: 'Min timestep',
+    help: 'Lowest noise level trained on.',
+  },
+  {
+    key: 'timestepMax',
+    kind: 'int',
+    min: 1,
+    max: 1000,
+    label: 'Max timestep',
+    help: 'One past the highest noise level trained on.',
+  },
+  {
+    key: 'seed',
+    kind: 'int',
+    min: 0,
+    max: 2 ** 31 - 1,
+    label: 'Seed',
+    help: 'Same seed and settings give the same adapter.',
+  },
+  {
+    key: 'precision',
+    kind: 'choice',
+    choices: ['fp32', 'fp16'],
+    label: 'Precision',
+    help: 'fp16 halves memory on GPUs (with loss scaling); the CPU always uses fp32.',
+  },
+  {
+    key: 'gradientCheckpointing',
+    kind: 'bool',
+    label: 'Gradient checkpointing',
+    help: 'Recompute activations in the backward pass: much less memory, about 30% slower.',
+  },
+  {
+    key: 'saveEverySteps',
+    kind: 'int',
+    min: 0,
+    max: 1_000_000,
+    label: 'Save every',
+    help: 'Write a resumable checkpoint every N updates (0: only at the end).',
+  },
+  {
+    key: 'sampleEverySteps',
+    kind: 'int',
+    min: 0,
+    max: 1_000_000,
+    label: 'Preview every',
+    help: 'Render the sample prompts every N updates (0: never).',
+  },
+  {
+    key: 'saveDtype',
+    kind: 'choice',
+    choices: ['fp16', 'bf16', 'fp32'],
+    label: 'Save precision',
+    help: 'fp16 files load everywhere and are half the size of fp32.',
+  },
+  {
+    key: 'shuffleTags',
+    kind: 'bool',
+    label: 'Shuffle tags',
+    help: 'Shuffle comma-separated tags after the kept ones, every step.',
+  },
+  {
+    key: 'keepTokens',
+    kind: 'int',
+    min: 0,
+    max: 32,
+    label: 'Keep first tags',
+    help: 'Leading tags that never move or drop (your trigger word).',
+  },
+  {
+    key: 'captionDropout',
+    kind: 'float',
+    min: 0,
+    max: 1,
+    label: 'Caption dropout',
+    help: 'Chance a step sees an empty caption (helps prompt-free style).',
+  },
+  {
+    key: 'tagDropout',
+    kind: 'float',
+    min: 0,
+    max: 1,
+    label: 'Tag dropout',
+    help: 'Chance each non-kept tag is dropped in a step.',
+  },
+  {
+    key: 'flip',
+    kind: 'bool',
+    label: 'Horizontal flip',
+    help: 'Also train on mirrored images (avoid for asymmetric subjects or text).',
+  },
+  {
+    key: 'randomCrop',
+    kind: 'bool',
+    label: 'Random crop',
+    help: 'Crop at random offsets instead of the centre when an image is larger than its bucket.',
+  },
+];
+
+export interface Preset {
+  id: string;
+  label: string;
+  description: string;
+  /** Model families the preset is meant for. */
+  families: readonly string[];
+  config: Partial<TrainConfig>;
+}
+
+export const PRESETS: readonly Preset[] = [
+  {
+    id: 'sd15-style',
+    label: 'SD1.5 style',
+    description: 'A style adapter for SD1.x models at 512 px.',
+    families: ['sd1'],
+    config: { resolution: 512, rank: 16, alpha: 8, learningRate: 1e-4, epochs: 10 },
+  },
+  {
+    id: 'sdxl-style',
+    label: 'SDXL style',
+    description: 'A style adapter for SDXL at 1024 px with memory-saving settings.',
+    families: ['sdxl'],
+    config: {
+      resolution: 1024,
+      rank: 16,
+      alpha: 8,
+      learningRate: 1e-4,
+      epochs: 10,
+      gradientCheckpointing: true,
+    },
+  },
+  {
+    id: 'quick-test',
+    label: 'Quick test',
+    description: 'A few hundred steps to check the dataset and settings before a long run.',
+    families: ['sd1', 'sd2', 'sd2-v', 'sdxl'],
+    config: { maxSteps: 200, warmupSteps: 10, saveEverySteps: 100, sampleEverySteps: 100, rank: 8, alpha: 4 },
+  },
+];
+
+/** Problems with a config, one sentence each naming the option; empty when it is usable. */
+export function validateConfig(config: TrainConfig): string[] {
+  const problems: string[] = [];
+  for (const spec of OPTIONS) {
+    const value = config[spec.key];
+    if (spec.kind === 'bool') {
+      if (typeof value !== 'boolean') problems.push(`${spec.label} must be on or off.`);
+    } else if (spec.kind === 'choice') {
+      if (!spec.choices.includes(String(value)))
+        problems.push(`${spec.label} must be one of ${spec.choices.join(', ')}.`);
+    } else if (typeof value !== 'number' || !Number.isFinite(value) || value < spec.min || value > spec.max) {
+      problems.push(`${spec.label} must be between ${spec.min} and ${spec.max} (got ${String(value)}).`);
+    } else if (spec.kind === 'int' && !Number.isInteger(value)) {
+      problems.push(`${spec.label} must be a whole number (got ${value}).`);
+    }
+  }
+  if (config.timestepMin >= config.timestepMax) problems.push('Min timestep must be below max timestep.');
+  return problems;
+}
+
+/** Defaults, then a preset, then explicit choices; throws with every problem at once. */
+export function resolveConfig(overrides: Partial<TrainConfig> = {}, presetId?: string): TrainConfig {
+  const preset = presetId === undefined ? undefined : PRESETS.find((p) => p.id === presetId);
+  if (presetId !== undefined && !preset)
+    throw new Error(`unknown preset "${presetId}" (presets: ${PRESETS.map((p) => p.id).join(', ')})`);
+  const config: TrainConfig = { ...DEFAULT_CONFIG, ...preset?.config, ...overrides };
+  const problems = validateConfig(config);
+  if (problems.length) throw new Error(`invalid training settings:\n  ${problems.join('\n  ')}`);
+  return config;
+}

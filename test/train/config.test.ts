@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, OPTIONS, PRESETS, resolveConfig, validateConfig } from '../../src-main/train/config';
+
+describe('training options', () => {
+  it('describes every config field exactly once, with a one-line explanation', () => {
+    const keys = OPTIONS.map((o) => o.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect([...keys].sort()).toEqual(Object.keys(DEFAULT_CONFIG).sort());
+    for (const o of OPTIONS) expect(o.help).toMatch(/^[A-Z0-9a-z].{10,140}$/);
+  });
+
+  it('the defaults and every preset are valid', () => {
+    expect(validateConfig({ ...DEFAULT_CONFIG })).toEqual([]);
+    for (const p of PRESETS) expect(() => resolveConfig({}, p.id)).not.toThrow();
+  });
+
+  it('explains every out-of-bounds value at once, naming the option', () => {
+    const bad = {
+      ...DEFAULT_CONFIG,
+      rank: 0,
+      learningRate: -1,
+      optimizer: 'sgd' as 'adamw',
+      timestepMin: 900,
+      timestepMax: 100,
+    };
+    const problems = validateConfig(bad);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'Rank must be between 1 and 256 (got 0).',
+        expect.stringMatching(/^Learning rate must be between/),
+        'Optimizer must be one of adamw, prodigy.',
+        'Min timestep must be below max timestep.',
+      ]),
+    );
+    expect(() => resolveConfig({ rank: 2.5 })).toThrow(/Rank must be a whole number/);
+  });
+
+  it('layers defaults < preset < explicit choices', () => {
+    const c = resolveConfig({ rank: 4 }, 'quick-test');
+    expect(c.rank).toBe(4);
+    expect(c.maxSteps).toBe(200);
+    expect(c.optimizer).toBe('adamw');
+    expect(() => resolveConfig({}, 'nope')).toThrow(/unknown preset "nope"/);
+  });
+});
