@@ -1,0 +1,285 @@
+// The training loop: micro-batches → one compiled step (fwd+bwd+loss) → accumulate, check, clip → optimizer
+// update at the scheduled LR; checkpoints, previews and metrics at their intervals; pause, cancel and
+// resume. Every random draw comes from a counter-based stream (rng.ts), so resume is bit-exact.
+import { mkdir } from 'node:fs/promises';
+import type { TensorValue } from '../engine';
+import type { TrainConfig } from './config';
+import {
+  configFingerprint,
+  latestStatePath,
+  loadTrainState,
+  saveTrainState,
+  type LoopCounters,
+} from './checkpoint';
+import { learningRateAt } from './lr';
+import { MetricsLog, type StepMetrics } from './metrics';
+import { createOptimizer, type Tensors } from './optim/index';
+import { streamNormal, streamRng } from './rng';
+
+/** Names of the per-step random feeds the loop adds to every batch. */
+export const NOISE_FEEDS = { noise: 'noise', timesteps: 'timesteps', offset: 'noise_offset' } as const;
+
+export interface StepResult {
+  loss: number;
+  grads: Tensors;
+}
+
+/** The compiled training step: feeds + current parameters → loss and a gradient per parameter. */
+export interface StepRunner {
+  run(feeds: Record<string, TensorValue>, params: Tensors): Promise<StepResult>;
+}
+
+export interface Batch {
+  feeds: Record<string, TensorValue>;
+  /** [B, C, h, w] of the latents, for the noise the loop draws. */
+  latentShape: readonly number[];
+}
+
+/** Batches of a dataset; `batch(epoch, i)` must be a pure function of its arguments (and the run's seed). */
+export interface BatchSource {
+  readonly batchesPerEpoch: number;
+  batch(epoch: number, index: number): Promise<Batch>;
+}
+
+export interface Progress extends StepMetrics {
+  totalSteps: number;
+}
+
+/** Lets the UI pause between steps; `wait()` resolves immediately unless paused. */
+export class PauseGate {
+  private resumeFn: (() => void) | null = null;
+  private gate: Promise<void> | null = null;
+
+  get paused(): boolean {
+    return this.gate !== null;
+  }
+
+  pause(): void {
+    if (!this.gate) this.gate = new Promise((resolve) => (this.resumeFn = resolve));
+  }
+
+  resume(): void {
+    this.resumeFn?.();
+    this.gate = null;
+    this.resumeFn = null;
+  }
+
+  wait(): Promise<void> {
+    return this.gate ?? Promise.resolve();
+  }
+}
+
+export interface TrainHooks {
+  onProgress?(p: Progress): void;
+  /** Writes the adapter file for the current parameters; returns its path. */
+  exportAdapter(params: Tensors, step: number, final: boolean): Promise<string>;
+  /** Renders previews; the loop waits, and nothing it does touches the training streams. */
+  onSample?(params: Tensors, step: number): Promise<void>;
+  onCheckpoint?(step: number, adapterPath: string): void;
+  signal?: AbortSignal;
+  pause?: PauseGate;
+}
+
+export interface TrainRun {
+  config: TrainConfig;
+  runDir: string;
+  step: StepRunner;
+  data: BatchSource;
+  /** Initial parameters (A random, B zero) and their shapes; replaced by the saved ones on resume. */
+  params: Tensors;
+  shapes: Map<string, number[]>;
+  /** Identity of model and data for the resume fingerprint (e.g. model hash, dataset hash). */
+  identity?: Record<string, unknown>;
+}
+
+export interface TrainOutcome {
+  status: 'finished' | 'cancelled';
+  step: number;
+  totalSteps: number;
+  adapterPath: string;
+  skipped: number;
+  resumedFrom: number;
+}
+
+const INITIAL_LOSS_SCALE = 2 ** 16;
+const LOSS_SCALE_GROWTH_INTERVAL = 2000;
+const SMOOTHING = 0.9;
+
+/** Optimizer steps of a run: `maxSteps`, or whole epochs of accumulated batches. */
+export function totalStepsOf(config: TrainConfig, batchesPerEpoch: number): number {
+  if (config.maxSteps > 0) return config.maxSteps;
+  return config.epochs * Math.max(1, Math.ceil(batchesPerEpoch / config.gradientAccumulation));
+}
+
+/** The per-micro-batch random feeds: noise like the latents, timesteps in range, per-channel offset noise. */
+export function noiseFeeds(
+  config: TrainConfig,
+  latentShape: readonly number[],
+  micro: number,
+): Record<string, TensorValue> {
+  const [b, c] = latentShape;
+  const count = latentShape.reduce((n, d) => n * d, 1);
+  const pick = streamRng(config.seed, 'timestep', micro);
+  const span = config.timestepMax - config.timestepMin;
+  const t = BigInt64Array.from({ length: b }, () => BigInt(config.timestepMin + Math.floor(pick() * span)));
+  const feeds: Record<string, TensorValue> = {
+    [NOISE_FEEDS.noise]: {
+      dtype: 'f32',
+      shape: [...latentShape],
+      data: streamNormal(count, config.seed, 'noise', micro),
+    },
+    [NOISE_FEEDS.timesteps]: { dtype: 'i64', shape: [b], data: t },
+  };
+  if (config.noiseOffset > 0) {
+    const offset = streamNormal(b * c, config.seed, 'offset', micro).map((v) => v * config.noiseOffset);
+    feeds[NOISE_FEEDS.offset] = { dtype: 'f32', shape: [b, c, 1, 1], data: offset };
+  }
+  return feeds;
+}
+
+function globalNorm(grads: Tensors): number {
+  let sum = 0;
+  for (const g of grads.values()) for (let i = 0; i < g.length; i++) sum += g[i] * g[i];
+  return Math.sqrt(sum);
+}
+
+function scaleInPlace(grads: Tensors, factor: number): void {
+  for (const g of grads.values()) for (let i = 0; i < g.length; i++) g[i] *= factor;
+}
+
+/** Runs the accumulated micro-batches of optimizer step `step`; returns the mean loss and mean gradients. */
+async function accumulate(run: TrainRun, params: Tensors, step: number): Promise<StepResult> {
+  const { config, data } = run;
+  const accum = config.gradientAccumulation;
+  let loss = 0;
+  const sum: Tensors = new Map();
+  for (let m = 0; m < accum; m++) {
+    const micro = step * accum + m;
+    const epoch = Math.floor(micro / data.batchesPerEpoch);
+    const batch = await data.batch(epoch, micro % data.batchesPerEpoch);
+    const result = await run.step.run(
+      { ...batch.feeds, ...noiseFeeds(config, batch.latentShape, micro) },
+      params,
+    );
+    loss += result.loss / accum;
+    for (const [name, g] of result.grads) {
+      const acc = sum.get(name);
+      if (!acc)
+        sum.set(
+          name,
+          Float32Array.from(g, (v) => v / accum),
+        );
+      else for (let i = 0; i < g.length; i++) acc[i] += g[i] / accum;
+    }
+  }
+  return { loss, grads: sum };
+}
+
+/**
+ * Trains until the step budget is spent or `signal` aborts, resuming from the run folder's newest state.
+ * @example const out = await runTraining({ config, runDir, step, data, params, shapes }, { exportAdapter })
+ */
+export async function runTraining(run: TrainRun, hooks: TrainHooks): Promise<TrainOutcome> {
+  const { config, runDir } = run;
+  const total = totalStepsOf(config, run.data.batchesPerEpoch);
+  const fingerprint = configFingerprint(config, run.identity);
+  const optimizer = createOptimizer(config);
+  await mkdir(runDir, { recursive: true });
+  let params = run.params;
+  let counters: LoopCounters = {
+    step: 0,
+    skipped: 0,
+    lossScale: INITIAL_LOSS_SCALE,
+    goodSteps: 0,
+    smoothLoss: null,
+  };
+  const saved = await latestStatePath(runDir);
+  if (saved) {
+    const state = await loadTrainState(saved, fingerprint);
+    params = state.params;
+    counters = state.counters;
+    optimizer.load(state.optimizer);
+  }
+  const resumedFrom = counters.step;
+  const metrics = await MetricsLog.open(runDir, resumedFrom);
+  const checkpoint = async (final: boolean) => {
+    const adapterPath = await hooks.exportAdapter(params, counters.step, final);
+    await saveTrainState(runDir, {
+      counters,
+      params,
+      shapes: run.shapes,
+      optimizer: optimizer.state(),
+      fingerprint,
+    });
+    hooks.onCheckpoint?.(counters.step, adapterPath);
+    return adapterPath;
+  };
+  const lrSpec = {
+    schedule: config.lrSchedule,
+    baseLr: config.learningRate,
+    warmupSteps: config.warmupSteps,
+    totalSteps: total,
+    cycles: config.lrCycles,
+    power: config.lrPower,
+  };
+  let rate = 0;
+  let last = performance.now();
+  try {
+    while (counters.step < total) {
+      await hooks.pause?.wait();
+      if (hooks.signal?.aborted) break;
+      const { loss, grads } = await accumulate(run, params, counters.step);
+      const lr = learningRateAt(lrSpec, counters.step);
+      const norm = globalNorm(grads);
+      if (Number.isFinite(norm) && Number.isFinite(loss)) {
+        if (config.maxGradNorm > 0 && norm > config.maxGradNorm)
+          scaleInPlace(grads, config.maxGradNorm / (norm + 1e-6));
+        optimizer.step(params, grads, lr);
+        counters.goodSteps += 1;
+        if (config.precision === 'fp16' && counters.goodSteps % LOSS_SCALE_GROWTH_INTERVAL === 0)
+          counters.lossScale *= 2;
+        counters.smoothLoss =
+          counters.smoothLoss === null ? loss : SMOOTHING * counters.smoothLoss + (1 - SMOOTHING) * loss;
+      } else {
+        counters.skipped += 1;
+        counters.goodSteps = 0;
+        if (config.precision === 'fp16') counters.lossScale = Math.max(1, counters.lossScale / 2);
+      }
+      counters.step += 1;
+      const now = performance.now();
+      const instant = 1000 / Math.max(1e-3, now - last);
+      rate = rate === 0 ? instant : 0.8 * rate + 0.2 * instant;
+      last = now;
+      const m: StepMetrics = {
+        step: counters.step,
+        epoch: Math.floor((counters.step * config.gradientAccumulation) / run.data.batchesPerEpoch),
+        loss,
+        smoothLoss: counters.smoothLoss ?? loss,
+        lr,
+        gradNorm: norm,
+        itPerSec: rate,
+        etaSeconds: (total - counters.step) / rate,
+        memoryBytes: process.memoryUsage().rss,
+        skipped: counters.skipped,
+      };
+      await metrics.append(m);
+      hooks.onProgress?.({ ...m, totalSteps: total });
+      if (config.saveEverySteps > 0 && counters.step % config.saveEverySteps === 0 && counters.step < total)
+        await checkpoint(false);
+      if (hooks.onSample && config.sampleEverySteps > 0 && counters.step % config.sampleEverySteps === 0)
+        await hooks.onSample(params, counters.step);
+    }
+    const adapterPath = await checkpoint(true);
+    const status = counters.step >= total ? 'finished' : 'cancelled';
+    return {
+      status,
+      step: counters.step,
+      totalSteps: total,
+      adapterPath,
+      skipped: counters.skipped,
+      resumedFrom,
+    };
+  } finally {
+    await metrics.close();
+  }
+}

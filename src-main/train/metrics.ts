@@ -1,0 +1,66 @@
+// The run's numbers on disk: `metrics.jsonl` (one JSON object per optimizer step, what the dashboard replays)
+// and a TensorBoard event file. On resume, lines past the resumed step are dropped so the log reads as one run.
+import { appendFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../dataset/project-files';
+import { EventWriter } from '../formats/tfevents';
+
+export const METRICS_FILE = 'metrics.jsonl';
+
+export interface StepMetrics {
+  step: number;
+  epoch: number;
+  loss: number;
+  smoothLoss: number;
+  lr: number;
+  gradNorm: number;
+  itPerSec: number;
+  etaSeconds: number;
+  memoryBytes: number;
+  skipped: number;
+}
+
+/** The TensorBoard scalars of a step (tag → value). */
+const SCALARS: readonly (keyof StepMetrics)[] = ['loss', 'smoothLoss', 'lr', 'gradNorm', 'itPerSec'];
+
+export class MetricsLog {
+  private constructor(
+    readonly path: string,
+    private readonly events: EventWriter,
+  ) {}
+
+  /** Opens the run's logs, first dropping entries after `resumeStep` (0 for a fresh run). */
+  static async open(runDir: string, resumeStep = 0): Promise<MetricsLog> {
+    const path = join(runDir, METRICS_FILE);
+    const kept = (await readMetrics(runDir)).filter((m) => m.step <= resumeStep);
+    await writeFileAtomic(path, kept.map((m) => JSON.stringify(m) + '\n').join(''));
+    return new MetricsLog(path, await EventWriter.create(runDir));
+  }
+
+  async append(m: StepMetrics): Promise<void> {
+    await appendFile(this.path, JSON.stringify(m) + '\n');
+    for (const tag of SCALARS) await this.events.addScalar(`train/${tag}`, m[tag], m.step);
+  }
+
+  async close(): Promise<void> {
+    await this.events.close();
+  }
+}
+
+/** Every logged step of a run (a torn last line from a crash is skipped). */
+export async function readMetrics(runDir: string): Promise<StepMetrics[]> {
+  const text = await readFile(join(runDir, METRICS_FILE), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '';
+    throw err;
+  });
+  const out: StepMetrics[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as StepMetrics);
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
+    }
+  }
+  return out;
+}
