@@ -1,0 +1,147 @@
+// txt2img: prompt → conditioning → seeded noise → sampler loop over the (LoRA-adapted) UNet with CFG → VAE
+// decode → PNG with A1111's `parameters` chunk. Model access goes through DiffusionModel, so the pipeline
+// is the same for SD1/SD2/SDXL and for previews during training (same adapter bytes fed to the UNet).
+import sharp from 'sharp';
+import { addPngText, formatA1111Parameters, type A1111Parameters } from '../formats/png-text';
+import { combineGuidance } from './cfg';
+import { TorchCpuGenerator } from './noise';
+import {
+  SAMPLERS,
+  epsilonDenoiser,
+  vPredictionDenoiser,
+  type SamplerName,
+  type UNetCall,
+} from './samplers/index';
+import { sigmaTable, sigmaToT, SD_SCHEDULE } from './schedules';
+
+/** Text conditioning of one prompt (opaque to the pipeline; the model knows its shape). */
+export interface Conditioning {
+  context: Float32Array;
+  /** Token count of `context` (77 per 75-token chunk). */
+  tokens: number;
+  /** SDXL: pooled text embedding [1280]. */
+  pooled?: Float32Array;
+}
+
+export interface UNetRequest {
+  /** [B, 4, h, w] latents, already scaled by c_in. */
+  x: Float32Array;
+  batch: number;
+  t: number;
+  conds: readonly Conditioning[];
+  /** Output image size, for SDXL size conditioning. */
+  width: number;
+  height: number;
+}
+
+/** What the pipeline needs from a loaded model. */
+export interface DiffusionModel {
+  readonly prediction: 'epsilon' | 'v';
+  readonly latentChannels: number;
+  encodePrompt(text: string): Promise<Conditioning>;
+  /** ε or v for the batch. */
+  unet(req: UNetRequest): Promise<Float32Array>;
+  /** Unscaled latents [1, 4, h, w] → pixels [1, 3, 8h, 8w] in [-1, 1]. */
+  decode(latents: Float32Array, width: number, height: number): Promise<Float32Array>;
+  /** For the PNG metadata: the A1111 short hash and display name. */
+  readonly hash: string;
+  readonly name: string;
+}
+
+export interface Txt2ImgRequest {
+  prompt: string;
+  negative?: string;
+  seed: number;
+  steps: number;
+  cfg: number;
+  sampler: SamplerName;
+  width: number;
+  height: number;
+  /** LoRA name and strength recorded in the PNG (the model applies it). */
+  lora?: { name: string; strength: number; hash?: string };
+}
+
+export interface Txt2ImgResult {
+  png: Uint8Array;
+  parameters: string;
+  latents: Float32Array;
+}
+
+/** Pixels [1, 3, H, W] in [-1, 1] → 8-bit RGB PNG bytes. */
+export async function pixelsToPng(pixels: Float32Array, width: number, height: number): Promise<Uint8Array> {
+  const plane = width * height;
+  const rgb = Buffer.alloc(plane * 3);
+  for (let i = 0; i < plane; i++)
+    for (let c = 0; c < 3; c++) {
+      const v = Math.round(((pixels[c * plane + i] + 1) / 2) * 255);
+      rgb[i * 3 + c] = Math.min(255, Math.max(0, v));
+    }
+  return new Uint8Array(
+    await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
+}
+
+/** Runs the sampler; `onStep` sees each step's latent and denoised prediction (for live previews). */
+export async function sampleLatents(
+  model: DiffusionModel,
+  req: Txt2ImgRequest,
+  onStep?: (step: number, x: Float32Array, denoised: Float32Array) => void,
+): Promise<Float32Array> {
+  if (req.width % 8 || req.height % 8)
+    throw new Error(`image size ${req.width}×${req.height} must be a multiple of 8`);
+  const [h, w] = [req.height / 8, req.width / 8];
+  const table = sigmaTable(SD_SCHEDULE);
+  const spec = SAMPLERS[req.sampler];
+  const sigmas = spec.sigmas(table, req.steps);
+  const cond = await model.encodePrompt(req.prompt);
+  const uncond = req.cfg === 1 ? cond : await model.encodePrompt(req.negative ?? '');
+  const size = { width: req.width, height: req.height };
+  // CFG on the prediction (ε or v): D is affine in it for a fixed x, so this equals guiding D itself.
+  const unetCall: UNetCall = async (xIn, t) => {
+    if (req.cfg === 1) return model.unet({ x: xIn, batch: 1, t, conds: [cond], ...size });
+    const both = new Float32Array(xIn.length * 2);
+    both.set(xIn, 0);
+    both.set(xIn, xIn.length);
+    const out = await model.unet({ x: both, batch: 2, t, conds: [uncond, cond], ...size });
+    return combineGuidance(out.subarray(0, xIn.length), out.subarray(xIn.length), req.cfg);
+  };
+  const adapt = model.prediction === 'v' ? vPredictionDenoiser : epsilonDenoiser;
+  const denoiser = adapt(unetCall, (s) => sigmaToT(table, s));
+  // One generator: the initial noise first, then the ancestral samplers' per-step noise.
+  const generator = new TorchCpuGenerator(req.seed);
+  const x = generator.randn(model.latentChannels * h * w).map((v) => v * sigmas[0]);
+  return spec.sample(denoiser, x, sigmas, { rng: generator, callback: onStep });
+}
+
+/**
+ * One image for one prompt, as a PNG that A1111/ComfyUI read their settings from.
+ * @example const { png } = await txt2img(model, { prompt: 'a cat', seed: 1, steps: 20, cfg: 7, sampler: 'euler', width: 512, height: 512 })
+ */
+export async function txt2img(
+  model: DiffusionModel,
+  req: Txt2ImgRequest,
+  onStep?: (step: number, x: Float32Array, denoised: Float32Array) => void,
+): Promise<Txt2ImgResult> {
+  const latents = await sampleLatents(model, req, onStep);
+  const pixels = await model.decode(latents, req.width, req.height);
+  const params: A1111Parameters = {
+    prompt: req.prompt,
+    negative: req.negative ?? '',
+    steps: req.steps,
+    sampler: SAMPLERS[req.sampler].a1111Name,
+    cfg: req.cfg,
+    seed: req.seed,
+    width: req.width,
+    height: req.height,
+    modelHash: model.hash,
+    modelName: model.name,
+    ...(req.lora && req.lora.strength !== 0 ? { lora: [req.lora] } : {}),
+  };
+  const parameters = formatA1111Parameters(params);
+  const png = addPngText(await pixelsToPng(pixels, req.width, req.height), [
+    { keyword: 'parameters', text: parameters },
+  ]);
+  return { png, parameters, latents };
+}
