@@ -1,0 +1,130 @@
+// The training, sampling and export part of the API contract: plain DTOs and the method group TesseraApi
+// extends. Type-only imports (erased at build), so preload and renderer can still import this file.
+import type { JobInfo } from '../core/jobs';
+import type { OptionSpec, Preset, TrainConfig } from '../train/config';
+import type { Progress } from '../train/loop';
+import type { StepMetrics } from '../train/metrics';
+
+export type { JobInfo, JobStatus } from '../core/jobs';
+export type { OptionSpec, Preset, TrainConfig } from '../train/config';
+export type { Progress } from '../train/loop';
+export type { StepMetrics } from '../train/metrics';
+
+export interface TrainingOptions {
+  options: readonly OptionSpec[];
+  presets: readonly Preset[];
+  defaults: TrainConfig;
+}
+
+export interface TrainRequest {
+  /** Base model: a single .safetensors checkpoint or a diffusers folder. */
+  modelPath: string;
+  /** Folder of images with same-name .txt captions. */
+  datasetDir: string;
+  /** Adapter name: file stem and `ss_output_name`. */
+  name: string;
+  /** Where the run folder is created (e.g. `<project>/runs`). */
+  runsDir: string;
+  presetId?: string;
+  config?: Partial<TrainConfig>;
+  /** Preview prompts in kohya prompt-file syntax (`a cat --n blurry --d 42`). */
+  samplePrompts?: string[];
+  /** Continue an existing run folder instead of creating a new one. */
+  runDir?: string;
+}
+
+export interface BucketCount {
+  width: number;
+  height: number;
+  images: number;
+}
+
+/** What a run would do, checked before it starts. */
+export interface TrainPlan {
+  config: TrainConfig;
+  /** Blocking problems in plain words (the Start button stays disabled). */
+  problems: string[];
+  warnings: string[];
+  family: string;
+  images: number;
+  captioned: number;
+  buckets: BucketCount[];
+  batchesPerEpoch: number;
+  totalSteps: number;
+  /** Rough device memory need in bytes (weights + activations), null when the model is unknown. */
+  memoryEstimate: number | null;
+}
+
+export interface SampleInfo {
+  step: number;
+  /** Position in the prompt list. */
+  index: number;
+  prompt: string;
+  path: string;
+}
+
+export interface GenerateRequest {
+  modelPath: string;
+  lora?: { path: string; strength: number };
+  prompt: string;
+  negative?: string;
+  seed: number;
+  steps: number;
+  cfg: number;
+  sampler: 'euler' | 'euler_a' | 'dpmpp_2m' | 'dpmpp_2m_karras' | 'ddim';
+  width: number;
+  height: number;
+  /** Where the PNG goes; default: the cache folder. */
+  outPath?: string;
+}
+
+export interface GeneratedImage {
+  path: string;
+  parameters: string;
+}
+
+export interface ExportRequest {
+  /** An adapter written by a run (its final or a checkpoint file). */
+  adapterPath: string;
+  format: 'kohya' | 'peft';
+  precision: 'fp16' | 'bf16' | 'fp32';
+  outPath: string;
+  title?: string;
+  triggerWords?: string[];
+  /** Also write the base model with the adapter merged in, at this path. */
+  mergeInto?: { modelPath: string; outPath: string; strength: number };
+}
+
+export interface ExportedAdapter {
+  path: string;
+  sha256: string;
+  tensors: number;
+  mergedPath: string | null;
+}
+
+export interface TrainingApi {
+  /** The option table, presets and defaults the Train screen is built from. */
+  getTrainingOptions(): Promise<TrainingOptions>;
+  /** Validates a request and says what the run would do (images, buckets, steps, memory). */
+  planTraining(request: TrainRequest): Promise<TrainPlan>;
+  /** Queues a run; it starts when no other run is active. */
+  startTraining(request: TrainRequest): Promise<JobInfo>;
+  listJobs(): Promise<JobInfo[]>;
+  /** pause / resume / cancel (saves a final adapter) / restart (continues from the last checkpoint). */
+  controlJob(id: string, action: 'pause' | 'resume' | 'cancel' | 'restart'): Promise<JobInfo>;
+  /** Every logged step of a run folder (the dashboard's chart after a restart of the app). */
+  getRunMetrics(runDir: string): Promise<StepMetrics[]>;
+  /** Sample images of a run folder, per checkpoint step and prompt. */
+  listSamples(runDir: string): Promise<SampleInfo[]>;
+  /** One image with the base model or an adapter at a strength ("try a prompt"). */
+  generateImage(request: GenerateRequest): Promise<GeneratedImage>;
+  exportAdapter(request: ExportRequest): Promise<ExportedAdapter>;
+}
+
+export type TrainingEvents = {
+  'train.job': JobInfo;
+  'train.progress': { jobId: string; progress: Progress };
+  'train.sample': { jobId: string; sample: SampleInfo };
+  /** Per-step latents of a running generation for the live preview (base64 f32, [4, h, w]). */
+  'sample.preview': { step: number; steps: number; width: number; height: number; family: string; latents: string };
+};

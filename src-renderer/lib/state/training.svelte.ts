@@ -1,0 +1,160 @@
+// State of the Train screen as a runes class: the request being edited (paths, preset, every option), the
+// server's plan for it (problems, steps, buckets, memory), the job list and the live dashboard numbers.
+import type {
+  JobInfo,
+  Progress,
+  SampleInfo,
+  StepMetrics,
+  TrainConfig,
+  TrainingApi,
+  TrainingOptions,
+  TrainPlan,
+  TrainRequest,
+} from '../../../src-main/api/training';
+import { toErrorData, type ApiErrorData } from '../../../src-main/api/errors';
+
+/** Event subscription as the transports offer it (typed loosely here: names are checked by the contract). */
+export type Subscribe = (name: string, listener: (payload: unknown) => void) => () => void;
+
+/** Chart points are capped so a week-long run still draws fast; older points are thinned 2:1. */
+export const MAX_POINTS = 4000;
+
+export function thin<T>(points: T[]): T[] {
+  return points.length <= MAX_POINTS
+    ? points
+    : points.filter((_, i) => i % 2 === 0 || i === points.length - 1);
+}
+
+export class TrainingState {
+  options = $state.raw<TrainingOptions | null>(null);
+  presetId = $state<string | null>(null);
+  config = $state<TrainConfig | null>(null);
+  modelPath = $state('');
+  datasetDir = $state('');
+  runsDir = $state('');
+  name = $state('my-style');
+  prompts = $state('');
+  plan = $state.raw<TrainPlan | null>(null);
+  planning = $state(false);
+  error = $state.raw<ApiErrorData | null>(null);
+  jobs = $state.raw<JobInfo[]>([]);
+  metrics = $state.raw<StepMetrics[]>([]);
+  samples = $state.raw<SampleInfo[]>([]);
+  readonly #api: TrainingApi;
+
+  constructor(api: TrainingApi, subscribe?: Subscribe) {
+    this.#api = api;
+    subscribe?.('train.job', (p) => this.#onJob(p as JobInfo));
+    subscribe?.('train.progress', (p) => this.#onProgress(p as { jobId: string; progress: Progress }));
+    subscribe?.('train.sample', (p) => this.#onSample(p as { jobId: string; sample: SampleInfo }));
+  }
+
+  /** The job the dashboard shows: the active one, else the newest. */
+  get current(): JobInfo | null {
+    return (
+      this.jobs.find((j) => j.status === 'running' || j.status === 'paused') ??
+      this.jobs[this.jobs.length - 1] ??
+      null
+    );
+  }
+
+  get canStart(): boolean {
+    return !!this.plan && this.plan.problems.length === 0 && !this.planning;
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.options = await this.#api.getTrainingOptions();
+      this.config = { ...this.options.defaults };
+      this.jobs = await this.#api.listJobs();
+    } catch (err) {
+      this.error = toErrorData(err);
+    }
+  }
+
+  applyPreset(id: string): void {
+    const preset = this.options?.presets.find((p) => p.id === id);
+    if (!preset || !this.options) return;
+    this.presetId = id;
+    this.config = { ...this.options.defaults, ...preset.config };
+  }
+
+  request(): TrainRequest {
+    return {
+      modelPath: this.modelPath.trim(),
+      datasetDir: this.datasetDir.trim(),
+      runsDir: this.runsDir.trim(),
+      name: this.name.trim(),
+      config: { ...(this.config ?? {}) },
+      samplePrompts: this.prompts
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    };
+  }
+
+  async validate(): Promise<void> {
+    this.planning = true;
+    this.error = null;
+    try {
+      this.plan = await this.#api.planTraining(this.request());
+    } catch (err) {
+      this.plan = null;
+      this.error = toErrorData(err);
+    } finally {
+      this.planning = false;
+    }
+  }
+
+  async start(): Promise<void> {
+    this.error = null;
+    try {
+      const job = await this.#api.startTraining(this.request());
+      this.metrics = [];
+      this.samples = [];
+      this.#onJob(job);
+    } catch (err) {
+      this.error = toErrorData(err);
+    }
+  }
+
+  async control(action: 'pause' | 'resume' | 'cancel' | 'restart'): Promise<void> {
+    const job = this.current;
+    if (!job) return;
+    try {
+      this.#onJob(await this.#api.controlJob(job.id, action));
+    } catch (err) {
+      this.error = toErrorData(err);
+    }
+  }
+
+  /** Reloads the chart and samples of a run folder (after an app restart). */
+  async openRun(runDir: string): Promise<void> {
+    this.metrics = await this.#api.getRunMetrics(runDir);
+    this.samples = await this.#api.listSamples(runDir);
+  }
+
+  #onJob(job: JobInfo): void {
+    const others = this.jobs.filter((j) => j.id !== job.id);
+    this.jobs = [...others, job];
+  }
+
+  #onProgress({ jobId, progress }: { jobId: string; progress: Progress }): void {
+    const job = this.jobs.find((j) => j.id === jobId);
+    if (job) this.#onJob({ ...job, progress });
+    this.metrics = thin([...this.metrics, progress]);
+  }
+
+  #onSample({ sample }: { jobId: string; sample: SampleInfo }): void {
+    this.samples = [...this.samples, sample];
+  }
+}
+
+/** "1 h 02 min", "3 min 05 s", "12 s". @example formatDuration(3725) // '1 h 02 min' */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
