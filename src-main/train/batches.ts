@@ -11,6 +11,8 @@ import { streamRng } from './rng';
 export interface TrainItem {
   /** Stable id (the image's path relative to the dataset). */
   id: string;
+  /** Absolute path of the image. */
+  path: string;
   caption: string;
   /** Bucket size in pixels (multiples of 64). */
   bucket: { width: number; height: number };

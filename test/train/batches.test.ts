@@ -15,6 +15,7 @@ const item = (
   caption = `${id}, red, blue`,
 ): TrainItem => ({
   id,
+  path: `/d/${id}.png`,
   caption,
   bucket: { width, height },
   repeats,
