@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tensorFromF32, writeSafetensors, type TensorToWrite } from '../src-main/formats/safetensors/index';
+import { CONFIG_ID_KEY } from '../src-main/lora/metadata';
 import { FAMILIES, type FamilyConfig } from '../src-main/models/families';
 import {
   clipTextConfig,
@@ -162,6 +163,7 @@ function loraMetadata(
     'modelspec.implementation': sdxl ? 'https://github.com/Stability-AI/generative-models' : 'diffusers',
     'modelspec.title': name,
     'modelspec.prediction_type': config.prediction,
+    [CONFIG_ID_KEY]: config.id,
   };
 }
 

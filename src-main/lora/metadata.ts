@@ -150,6 +150,9 @@ function modelspecKeys(input: KohyaMetadataInput, fam: FamilyMetadata): Record<s
   return out;
 }
 
+/** Tessera's own key: the family config an adapter was trained on (other tools ignore unknown keys). */
+export const CONFIG_ID_KEY = 'tessera.config_id';
+
 /**
  * Every metadata string of a kohya-format LoRA. Pass `hashes` once the data region is known: it adds
  * `sshs_model_hash` and `modelspec.hash_sha256`, which must describe the file's own bytes (§B.3).
@@ -162,6 +165,8 @@ export function buildKohyaMetadata(input: KohyaMetadataInput, hashes?: DataHashe
     ...ssKeys(input, fam),
     ...modelspecKeys(input, fam),
   };
+  // The exact config (tiny-* test models share their public family's spelling above).
+  out[CONFIG_ID_KEY] = input.family;
   if (hashes) {
     out.sshs_model_hash = hashes.sha256;
     out['modelspec.hash_sha256'] = modelspecHash(hashes.sha256);
@@ -176,6 +181,8 @@ export function buildKohyaMetadata(input: KohyaMetadataInput, hashes?: DataHashe
  * or undefined when it says nothing. @example familyFromMetadata({ ss_base_model_version: 'sdxl_base_v1-0' })
  */
 export function familyFromMetadata(metadata: Record<string, string>): LoRAFamily | undefined {
+  const own = metadata[CONFIG_ID_KEY];
+  if (own && Object.hasOwn(FAMILIES, own)) return own as LoRAFamily;
   const version = metadata.ss_base_model_version ?? '';
   if (version.startsWith('sdxl_')) return 'sdxl';
   const rows = Object.entries(LORA_SPELLINGS) as [PublicFamily, LoRASpelling][];

@@ -127,7 +127,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'resolution',
     kind: 'int',
-    min: 256,
+    min: 64,
     max: 2048,
     label: 'Resolution',
     help: 'Training size; images are bucketed by aspect ratio at about this many pixels.',

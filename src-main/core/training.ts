@@ -1,0 +1,191 @@
+// The training side of the services: checks a request and says what the run would do, starts runs in the
+// worker queue, answers for run folders (metrics, samples), and exports adapters. No Electron import.
+import { mkdir, readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import type {
+  ExportedAdapter,
+  ExportRequest,
+  SampleInfo,
+  TrainingOptions,
+  TrainPlan,
+  TrainRequest,
+} from '../api/training';
+import { ApiError } from '../api/errors';
+import { loadLoRA } from '../lora/load';
+import { exportKohya } from '../lora/export-kohya';
+import { exportPeft } from '../lora/export-peft';
+import { CONFIG_ID_KEY } from '../lora/metadata';
+import { inspectModel } from '../models/inspect';
+import { batchesPerEpoch } from '../train/batches';
+import {
+  DEFAULT_CONFIG,
+  OPTIONS,
+  PRESETS,
+  resolveConfig,
+  validateConfig,
+  type TrainConfig,
+} from '../train/config';
+import { scanDataset } from '../train/dataset-items';
+import { totalStepsOf } from '../train/loop';
+import { readMetrics, type StepMetrics } from '../train/metrics';
+import type { TrainJobSpec } from '../train/messages';
+import type { JobInfo, TrainerJobs } from './jobs';
+
+export const SAMPLES_INDEX = join('samples', 'index.jsonl');
+
+const PRECISION_DTYPES = { fp16: 'F16', bf16: 'BF16', fp32: 'F32' } as const;
+
+function absolute(label: string, path: string): string {
+  if (!path || !isAbsolute(path))
+    throw new ApiError('INVALID_ARGUMENT', `${label}: give a full path, not "${path}".`);
+  return path;
+}
+
+/** yyyymmdd-hhmmss in local time, for run folder names. */
+export function runStamp(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+export class TrainingService {
+  constructor(
+    private readonly jobs: TrainerJobs,
+    private readonly cacheDir: string,
+  ) {}
+
+  options(): TrainingOptions {
+    return { options: OPTIONS, presets: PRESETS, defaults: { ...DEFAULT_CONFIG } };
+  }
+
+  #config(request: TrainRequest): { config: TrainConfig; problems: string[] } {
+    const preset = request.presetId ? PRESETS.find((p) => p.id === request.presetId) : undefined;
+    if (request.presetId && !preset)
+      return { config: { ...DEFAULT_CONFIG }, problems: [`Unknown preset "${request.presetId}".`] };
+    const config = { ...DEFAULT_CONFIG, ...preset?.config, ...request.config };
+    return { config, problems: validateConfig(config) };
+  }
+
+  /** @example const plan = await training.plan({ modelPath, datasetDir, name: 'ink', runsDir }) */
+  async plan(request: TrainRequest): Promise<TrainPlan> {
+    const { config, problems } = this.#config(request);
+    const warnings: string[] = [];
+    if (!/^[\w.-]+$/.test(request.name))
+      problems.push('Adapter name: use letters, digits, "-", "_" or "." only.');
+    let family = 'unknown';
+    try {
+      const info = await inspectModel(absolute('Base model', request.modelPath));
+      family = info.family;
+      if (info.layout === 'lora') problems.push(`${request.modelPath} is a LoRA, not a base model.`);
+      else if (info.family === 'unknown')
+        problems.push(`${request.modelPath}: not a Stable Diffusion 1.x, 2.x or XL checkpoint.`);
+      warnings.push(...info.warnings);
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
+    let scan = {
+      items: [] as Awaited<ReturnType<typeof scanDataset>>['items'],
+      skipped: [] as { path: string; reason: string }[],
+      captioned: 0,
+    };
+    try {
+      scan = await scanDataset(absolute('Dataset folder', request.datasetDir), config.resolution);
+    } catch (err) {
+      problems.push(`Dataset folder: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (scan.items.length === 0) problems.push('The dataset folder has no usable images.');
+    for (const s of scan.skipped.slice(0, 5)) warnings.push(`Skipped ${s.path}: ${s.reason}`);
+    if (scan.items.length && scan.captioned < scan.items.length)
+      warnings.push(
+        `${scan.items.length - scan.captioned} image(s) have no caption; they train on an empty prompt.`,
+      );
+    const buckets = new Map<string, { width: number; height: number; images: number }>();
+    for (const item of scan.items) {
+      const key = `${item.bucket.width}x${item.bucket.height}`;
+      const b = buckets.get(key) ?? { ...item.bucket, images: 0 };
+      b.images += 1;
+      buckets.set(key, b);
+    }
+    const perEpoch = scan.items.length ? batchesPerEpoch(scan.items, config.batchSize) : 0;
+    return {
+      config,
+      problems,
+      warnings,
+      family,
+      images: scan.items.length,
+      captioned: scan.captioned,
+      buckets: [...buckets.values()],
+      batchesPerEpoch: perEpoch,
+      totalSteps: perEpoch ? totalStepsOf(config, perEpoch) : 0,
+      memoryEstimate: null,
+    };
+  }
+
+  /** Checks the request, creates the run folder and queues the job. */
+  async start(request: TrainRequest): Promise<JobInfo> {
+    const plan = await this.plan(request);
+    if (plan.problems.length) throw new ApiError('INVALID_ARGUMENT', plan.problems.join(' '));
+    const runDir =
+      request.runDir ?? join(absolute('Runs folder', request.runsDir), `${request.name}-${runStamp()}`);
+    await mkdir(runDir, { recursive: true });
+    const spec: TrainJobSpec = {
+      runDir,
+      modelPath: request.modelPath,
+      datasetDir: request.datasetDir,
+      name: request.name,
+      config: resolveConfig(plan.config),
+      samplePrompts: request.samplePrompts ?? [],
+      cacheDir: this.cacheDir,
+    };
+    return this.jobs.get(this.jobs.enqueue(spec))!;
+  }
+
+  list(): JobInfo[] {
+    return this.jobs.list();
+  }
+
+  control(id: string, action: 'pause' | 'resume' | 'cancel' | 'restart'): JobInfo {
+    const job = this.jobs.get(id);
+    if (!job) throw new ApiError('NOT_FOUND', `There is no training job ${id}.`);
+    if (action === 'restart') return this.jobs.get(this.jobs.restart(id))!;
+    this.jobs[action](id);
+    return this.jobs.get(id)!;
+  }
+
+  metrics(runDir: string): Promise<StepMetrics[]> {
+    return readMetrics(absolute('Run folder', runDir));
+  }
+
+  async samples(runDir: string): Promise<SampleInfo[]> {
+    const text = await readFile(join(absolute('Run folder', runDir), SAMPLES_INDEX), 'utf8').catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return '';
+        throw err;
+      },
+    );
+    return text
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as SampleInfo);
+  }
+
+  /** Re-exports a run's adapter in the chosen naming and precision, with title and trigger words. */
+  async exportAdapter(request: ExportRequest): Promise<ExportedAdapter> {
+    const { adapter } = await loadLoRA(absolute('Adapter', request.adapterPath));
+    const out = absolute('Save as', request.outPath);
+    const dtype = PRECISION_DTYPES[request.precision];
+    const words = request.triggerWords ?? [];
+    const extra: Record<string, string> = {
+      ...Object.fromEntries(Object.entries(adapter.metadata).filter(([k]) => k.startsWith('ss_'))),
+      ...(adapter.family !== 'unknown' ? { [CONFIG_ID_KEY]: adapter.family } : {}),
+      ...(words.length ? { 'modelspec.trigger_phrase': words.join(', ') } : {}),
+    };
+    const written =
+      request.format === 'kohya'
+        ? await exportKohya(adapter, out, {
+            dtype,
+            metadata: { extra, ...(request.title ? { title: request.title } : {}) },
+          })
+        : await exportPeft(adapter, out, { dtype, metadata: extra });
+    return { path: written.path, sha256: written.sha256, tensors: written.tensorCount, mergedPath: null };
+  }
+}
