@@ -38,5 +38,7 @@ export interface CliCommand {
   summary: string;
   /** Full usage for `tessera <command> --help`. */
   usage: string;
+  /** Usage for a sub-part (e.g. `eval unet --help`); falls back to `usage`. */
+  helpFor?(args: string[]): string | undefined;
   run(args: string[], io: CliIo): Promise<number>;
 }

@@ -3,12 +3,18 @@
 import { pathToFileURL } from 'node:url';
 import { toErrorData } from '../api/errors';
 import { APP_VERSION } from '../core/app-info';
+import { convertLoraCommand } from './commands/convert-lora';
+import { evalCommand } from './commands/eval';
+import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
 import { EXIT_CODES, processIo, UsageError, type CliCommand, type CliIo } from './io';
 
 /** Commands by name; train, sample and export slot in here. */
 export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   [infoCommand.name]: infoCommand,
+  [exportCommand.name]: exportCommand,
+  [convertLoraCommand.name]: convertLoraCommand,
+  [evalCommand.name]: evalCommand,
 };
 
 function helpText(): string {
@@ -40,7 +46,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (!command) throw new UsageError(`unknown command "${first}"`);
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(command.usage);
+    io.out(command.helpFor?.(rest) ?? command.usage);
     return 0;
   }
   return command.run(rest, io);

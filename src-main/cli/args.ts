@@ -1,0 +1,25 @@
+// Small parsers shared by CLI commands (numbers with bounds, comma lists), each failing as a UsageError.
+import { UsageError } from './io';
+
+/** "a, b ,c" → ['a', 'b', 'c']; undefined → []. */
+export function splitList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** A number option within [min, max], or the fallback when absent. @example numberArg('--cfg', '7', 1, 30, 7) */
+export function numberArg(
+  name: string,
+  raw: string | undefined,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`${name} must be a number from ${min} to ${max}, not "${raw}"`);
+  return n;
+}

@@ -1,0 +1,49 @@
+// `tessera convert-lora IN OUT --to kohya|peft`: any LoRA naming in, kohya or PEFT out, same ΔW.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { convertLoRA } from '../../lora/convert';
+import { UsageError, type CliCommand, type CliIo } from '../io';
+
+const USAGE = `Usage: tessera convert-lora IN.safetensors OUT.safetensors [--to kohya|peft] [--dtype fp16|bf16|fp32] [--allow-drop]
+
+Rewrites a LoRA in another naming with the same effective weights: kohya (A1111, Forge, ComfyUI,
+InvokeAI, sd-scripts) or PEFT/diffusers. Refuses to drop keys it cannot convert unless --allow-drop.
+
+  --to          kohya (default) or peft
+  --dtype       weight precision of the output (default: the input's)
+  --allow-drop  write even when some keys cannot be converted (they are listed)`;
+
+const DTYPES = { fp16: 'F16', bf16: 'BF16', fp32: 'F32' } as const;
+
+export const convertLoraCommand: CliCommand = {
+  name: 'convert-lora',
+  summary: 'convert a LoRA between kohya and PEFT naming',
+  usage: USAGE,
+  async run(args: string[], io: CliIo): Promise<number> {
+    const { values, positionals } = parseArgs({
+      args,
+      options: {
+        to: { type: 'string', default: 'kohya' },
+        dtype: { type: 'string' },
+        'allow-drop': { type: 'boolean' },
+      },
+      allowPositionals: true,
+    });
+    if (positionals.length !== 2) throw new UsageError('convert-lora needs IN and OUT paths');
+    if (values.to !== 'kohya' && values.to !== 'peft')
+      throw new UsageError(`--to must be kohya or peft, not "${values.to}"`);
+    if (values.dtype !== undefined && !Object.hasOwn(DTYPES, values.dtype))
+      throw new UsageError(`--dtype must be fp16, bf16 or fp32, not "${values.dtype}"`);
+    const [input, output] = positionals.map((p) => resolve(io.cwd, p));
+    const result = await convertLoRA(input, output, values.to, {
+      allowDrop: values['allow-drop'] === true,
+      ...(values.dtype ? { dtype: DTYPES[values.dtype as keyof typeof DTYPES] } : {}),
+    });
+    io.out(
+      `${result.from} → ${result.to}: ${result.modules} modules (${result.family}) written to ${result.written.path}`,
+    );
+    for (const k of result.unknownKeys) io.out(`  dropped unknown key ${k}`);
+    for (const s of result.skipped) io.out(`  dropped ${s.stem}: ${s.reason}`);
+    return 0;
+  },
+};
