@@ -30,16 +30,20 @@ export interface ConvertResult {
 }
 
 // Source metadata worth carrying into a kohya file; hashes are recomputed, the legacy hash cannot be.
-const CARRIED = /^(ss_|modelspec\.)/;
+const CARRIED = /^(ss_|modelspec\.|tessera\.)/;
 const STALE = new Set(['sshs_model_hash', 'sshs_legacy_hash', 'modelspec.hash_sha256']);
 
 function carriedMetadata(metadata: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(metadata).filter(([k]) => CARRIED.test(k) && !STALE.has(k)));
 }
 
-/** ss_* provenance kept in a PEFT file (diffusers ignores it), so PEFT → kohya can bring it back. */
+/** ss_* provenance (and Tessera's family id) kept in a PEFT file (diffusers ignores it), so PEFT → kohya can bring it back. */
 function trainingMetadata(metadata: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(carriedMetadata(metadata)).filter(([k]) => k.startsWith('ss_')));
+  return Object.fromEntries(
+    Object.entries(carriedMetadata(metadata)).filter(
+      ([k]) => k.startsWith('ss_') || k.startsWith('tessera.'),
+    ),
+  );
 }
 
 function dropReport(unknownKeys: string[], skipped: SkippedModule[]): string {

@@ -1,0 +1,62 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../src-main/cli/main';
+import type { CliIo } from '../../../src-main/cli/io';
+import { loadLoRA } from '../../../src-main/lora/load';
+import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
+
+let dir = '';
+let paths: Record<string, string> = {};
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tessera-cli-lora-'));
+  paths = await makeTinyCheckpoints(dir);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function memoryIo(): CliIo & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l), cwd: dir };
+}
+
+describe('tessera convert-lora and export', () => {
+  it('converts kohya → PEFT → kohya and exports with a title, keeping every module', async () => {
+    const io = memoryIo();
+    expect(await runCli(['convert-lora', paths['tiny-sd1-lora'], 'p.safetensors', '--to', 'peft'], io)).toBe(
+      0,
+    );
+    expect(io.lines[0]).toMatch(/^kohya → peft: \d+ modules \(tiny-sd1\)/);
+    expect(
+      await runCli(
+        [
+          'export',
+          'p.safetensors',
+          'k.safetensors',
+          '--title',
+          'Ink',
+          '--trigger',
+          'ink, sketch',
+          '--precision',
+          'fp32',
+        ],
+        io,
+      ),
+    ).toBe(0);
+    const [orig, back] = [await loadLoRA(paths['tiny-sd1-lora']), await loadLoRA(join(dir, 'k.safetensors'))];
+    expect(back.naming).toBe('kohya');
+    expect(back.adapter.modules.map((m) => m.module).sort()).toEqual(
+      orig.adapter.modules.map((m) => m.module).sort(),
+    );
+    expect(back.adapter.metadata['modelspec.trigger_phrase']).toBe('ink, sketch');
+  });
+
+  it('explains bad options as usage errors', async () => {
+    const io = memoryIo();
+    expect(await runCli(['convert-lora', 'a', 'b', '--to', 'x'], io)).toBe(2);
+    expect(io.errors[0]).toMatch(/--to must be kohya or peft/);
+  });
+});
