@@ -168,8 +168,12 @@ export class TrainingService {
       .map((l) => JSON.parse(l) as SampleInfo);
   }
 
+  exportAdapter(request: ExportRequest): Promise<ExportedAdapter> {
+    return TrainingService.exportOnly(request);
+  }
+
   /** Re-exports a run's adapter in the chosen naming and precision, with title and trigger words. */
-  async exportAdapter(request: ExportRequest): Promise<ExportedAdapter> {
+  static async exportOnly(request: ExportRequest): Promise<ExportedAdapter> {
     const { adapter } = await loadLoRA(absolute('Adapter', request.adapterPath));
     const out = absolute('Save as', request.outPath);
     const dtype = PRECISION_DTYPES[request.precision];
