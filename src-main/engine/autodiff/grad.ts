@@ -11,6 +11,16 @@ import { VJP } from './index';
 export interface GradOptions {
   /** Gradient of the loss itself; defaults to ones (a scalar 1 broadcast to the loss shape). */
   seed?: Node;
+  /** Gradient checkpointing plugs in here (passes/recompute.ts); gradients stay keyed by original nodes. */
+  rematerialize?: Rematerializer;
+}
+
+/** Lets a pass substitute what VJP rules read, and see what they produce (to order work after it). */
+export interface Rematerializer {
+  /** The node the rule of `n` reads instead of `n` (same op, dtype, shape; inputs may be recomputed). */
+  read(n: Node, dy: Node): Node;
+  /** Each gradient the driver accumulates into `input`, an input of `n`. */
+  produced(n: Node, input: Node, dx: Node): void;
 }
 
 /** Ids of nodes that depend on some `wrt` node and that the loss depends on. */
@@ -35,16 +45,25 @@ function unbroadcast(g: Graph, x: Node, dx: Node): Node {
   return g.reshape(summed, x.shape);
 }
 
-function backprop(g: Graph, n: Node, dy: Node, needed: Set<number>, grads: Map<number, Node>): void {
+interface Backprop {
+  g: Graph;
+  needed: Set<number>;
+  grads: Map<number, Node>;
+  rematerialize?: GradOptions['rematerialize'];
+}
+
+function backprop({ g, needed, grads, rematerialize }: Backprop, n: Node, dy: Node): void {
   if (!isOpKind(n.op) || OPS[n.op].arity === 0) return;
   const rule = VJP[n.op];
   if (rule === 'nondiff') return;
   const needs = n.inputs.map((i) => needed.has(i.id));
-  const dxs = g.scope(n.scope || 'grad', () => rule.vjp(g, n, dy, needs));
+  const read = rematerialize ? rematerialize.read(n, dy) : n;
+  const dxs = g.scope(n.scope || 'grad', () => rule.vjp(g, read, dy, needs));
   n.inputs.forEach((x, i) => {
     const dx = dxs[i];
     if (!needs[i] || !dx) return;
     const shaped = g.cast(unbroadcast(g, x, dx), x.dtype);
+    rematerialize?.produced(n, x, shaped);
     const prior = grads.get(x.id);
     grads.set(x.id, prior ? g.add(prior, shaped) : shaped);
   });
@@ -61,9 +80,10 @@ export function gradMap(g: Graph, loss: Node, wrt: readonly Node[], o: GradOptio
   if (!needed.has(loss.id)) return grads;
   grads.set(loss.id, o.seed ?? g.expand(g.scalar(1, loss.dtype), loss.shape));
   const order = liveOrder([loss]).filter((n) => needed.has(n.id));
+  const state = { g, needed, grads, rematerialize: o.rematerialize };
   for (let i = order.length - 1; i >= 0; i--) {
     const dy = grads.get(order[i].id);
-    if (dy) backprop(g, order[i], dy, needed, grads);
+    if (dy) backprop(state, order[i], dy);
   }
   return grads;
 }

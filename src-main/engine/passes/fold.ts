@@ -2,7 +2,7 @@
 // becomes a Constant (computed by the reference interpreter), so ORT sessions get fewer nodes.
 
 import type { ConstData, Node } from '../graph/node';
-import type { TensorValue } from '../runtime/tensor-io';
+import type { TensorValue } from '../graph/interpret';
 
 /** The interpreter's contract (graph/interpret.ts `evaluate`). */
 export type Evaluate = (outputs: Node[], feeds: Record<string, TensorValue>) => TensorValue[];

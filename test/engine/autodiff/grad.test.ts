@@ -49,3 +49,28 @@ describe('grad', () => {
     expect(Array.from(v.data as Float32Array)).toEqual([6, 80]);
   });
 });
+
+describe('grad rematerialize hook', () => {
+  it('lets the rule read a substitute node and reports every gradient it accumulates', () => {
+    const g = new Graph();
+    const x = g.input('x', 'f32', [2]);
+    const y = g.exp(x);
+    const loss = g.reduceSum(y, [0], false);
+    const stand = g.exp(g.add(x, 0)); // same values as y, a different node
+    const produced: [string, string][] = [];
+    const [dx] = grad(g, loss, [x], {
+      rematerialize: {
+        read: (n) => (n === y ? stand : n),
+        produced: (n, input) => produced.push([n.op, input.op]),
+      },
+    });
+    expect(liveOrder([dx]).some((n) => n === stand)).toBe(true);
+    expect(liveOrder([dx]).some((n) => n === y)).toBe(false);
+    expect(produced).toEqual([
+      ['ReduceSum', 'Exp'],
+      ['Exp', 'Input'],
+    ]);
+    const [v] = evaluate([dx], { x: f32([2], [0, 1]) });
+    expect(Array.from(v.data as Float32Array)).toEqual([1, Math.fround(Math.E)]);
+  });
+});

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Node } from '../../../src-main/engine/graph/node';
 import { foldConstants, type Evaluate } from '../../../src-main/engine/passes/fold';
-import type { TensorValue } from '../../../src-main/engine/runtime/tensor-io';
+import { evaluate as interpret, type TensorValue } from '../../../src-main/engine/graph/interpret';
+import { Graph } from '../../../src-main/engine/graph/builder';
 import { Nodes } from '../onnx/nodes';
 
 /** Elementwise Add/Mul over same-shape f32 constants: enough to drive the pass. */
@@ -36,5 +37,17 @@ describe('foldConstants', () => {
     const c = g.constant(new Float32Array(8).fill(1), [8]);
     const big = g.op('Add', 'f32', [8], [c, c]);
     expect(foldConstants({ big }, evaluate, 4)).toEqual({ outputs: { big }, folded: 0 });
+  });
+
+  it('takes the reference interpreter as its evaluator', () => {
+    const g = new Graph();
+    const x = g.input('x', 'f32', [2]);
+    const c = g.exp(g.constant(Float32Array.of(0, 1), [2]));
+    const { outputs, folded } = foldConstants({ y: g.mul(x, c) }, interpret);
+    expect(folded).toBe(1);
+    expect(outputs.y.inputs[1]).toMatchObject({
+      op: 'Constant',
+      data: Float32Array.of(1, Math.fround(Math.E)),
+    });
   });
 });
