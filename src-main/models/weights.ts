@@ -133,6 +133,9 @@ function stored(header: SafetensorsHeader, key: string, shape?: number[]): Store
   return { ref: refOf(header, key), shape: shape ?? header.tensors.get(key)!.shape };
 }
 
+/** `position_ids` is 0…76 stored as a tensor by older transformers versions; the graph builds it itself. */
+const IGNORED_TEXT_KEYS = /(^|\.)position_ids$/;
+
 /** CLIP-L in single files keeps HF names under its prefix; OpenCLIP towers are split and renamed. */
 function textEncoderTable(
   header: SafetensorsHeader,
@@ -145,7 +148,10 @@ function textEncoderTable(
     for (const key of header.tensors.keys()) {
       if (!key.startsWith(te.ldmPrefix)) continue;
       claimed.add(key);
-      table.set(key.slice(te.ldmPrefix.length), stored(header, key));
+      const name = key.slice(te.ldmPrefix.length);
+      if (IGNORED_TEXT_KEYS.test(name))
+        ignored.push({ key, reason: 'a constant index table, recomputed by the graph' });
+      else table.set(name, stored(header, key));
     }
     return table;
   }
@@ -240,7 +246,9 @@ async function openFolder(dir: string, override?: FamilyId): Promise<OpenedCheck
       for (const key of header.tensors.keys()) {
         const rename = renames[name];
         if (!rename) {
-          table.set(key, stored(header, key));
+          if (IGNORED_TEXT_KEYS.test(key))
+            ignored.push({ key: `${name}/${key}`, reason: 'a constant index table' });
+          else table.set(key, stored(header, key));
           continue;
         }
         const pair = rename.get(key);

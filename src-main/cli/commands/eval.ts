@@ -1,6 +1,7 @@
 // `tessera eval <part>`: runs one model part on given inputs and writes its outputs, so numbers can be
 // compared with reference implementations on the same weights. One row per part.
 import { UsageError, type CliCommand, type CliIo } from '../io';
+import { EVAL_TEXT_ENCODER_USAGE, evalTextEncoder } from './eval-text-encoder';
 import { EVAL_VAE_DECODE_USAGE, EVAL_VAE_ENCODE_USAGE, evalVaeDecode, evalVaeEncode } from './eval-vae';
 
 interface EvalPart {
@@ -10,6 +11,11 @@ interface EvalPart {
 }
 
 export const EVAL_PARTS: Readonly<Record<string, EvalPart>> = {
+  'text-encoder': {
+    summary: 'prompt → context (and SDXL pooled) tensors',
+    usage: EVAL_TEXT_ENCODER_USAGE,
+    run: evalTextEncoder,
+  },
   'vae-encode': {
     summary: 'image → latents (mean, or sampled with --seed)',
     usage: EVAL_VAE_ENCODE_USAGE,
