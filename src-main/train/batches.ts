@@ -16,6 +16,8 @@ export interface TrainItem {
   caption: string;
   /** Bucket size in pixels (multiples of 64). */
   bucket: { width: number; height: number };
+  /** The image's own size (after EXIF orientation): SDXL's original-size conditioning. */
+  size?: { width: number; height: number };
   repeats: number;
 }
 
@@ -34,6 +36,8 @@ export interface BatchPlanOptions {
   caption: CaptionOptions;
   /** Feed name of the latents input of the step graph. */
   latentFeed?: string;
+  /** Pixels per latent cell (8 for SD VAEs; 2 for the tiny test models). */
+  downscale?: number;
 }
 
 const bucketKey = (b: TrainItem['bucket']) => `${b.width}x${b.height}`;
@@ -104,7 +108,8 @@ export function datasetBatches(
         captions.push(trainingCaption(item.caption, o.caption, rng));
       }
       const { width, height } = batch[0].bucket;
-      const shape = [batch.length, 4, height / 8, width / 8];
+      const f = o.downscale ?? 8;
+      const shape = [batch.length, 4, height / f, width / f];
       const data = new Float32Array(latents.reduce((n, l) => n + l.length, 0));
       let at = 0;
       for (const l of latents) {

@@ -41,7 +41,14 @@ export async function scanDataset(datasetDir: string, resolution: number): Promi
     const caption = (await readCaptionFile(entry.captionPath)) ?? '';
     if (caption.trim()) captioned += 1;
     const { bucket } = bucketer(probe.info.width, probe.info.height);
-    return { id: entry.rel, path: entry.path, caption: caption.trim(), bucket, repeats: entry.repeats };
+    return {
+      id: entry.rel,
+      path: entry.path,
+      caption: caption.trim(),
+      bucket,
+      size: { width: probe.info.width, height: probe.info.height },
+      repeats: entry.repeats,
+    };
   });
   return { items: scanned.filter((i): i is TrainItem => i !== null), skipped, captioned };
 }

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRng } from '../../src-main/dataset/rng';
+import { buildLatentCache } from '../../src-main/dataset/latent-cache';
+import { Encoder } from '../../src-main/models/conditioning';
+import { CLIPTokenizer } from '../../src-main/models/tokenizer';
+import { VAE } from '../../src-main/models/vae-run';
+import { openCheckpoint } from '../../src-main/models/weights';
+import type { TrainItem } from '../../src-main/train/batches';
+import { cachedLoader, CONDITION_FEEDS } from '../../src-main/train/data-loader';
+import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
+
+const bpe = resolve(
+  fileURLToPath(new URL('../../..', import.meta.url)),
+  'shared/data/clip-bpe/bpe_simple_vocab_16e6.txt.gz',
+);
+const tok = CLIPTokenizer.fromMerges(gunzipSync(readFileSync(bpe)).toString('utf8'));
+
+let dir = '';
+let paths: Record<string, string> = {};
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tessera-loader-'));
+  paths = await makeTinyCheckpoints(join(dir, 'm'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('cachedLoader', () => {
+  it('samples cached latents per step and stacks SDXL conditioning with padded token chunks', async () => {
+    const ckpt = await openCheckpoint(paths['tiny-sdxl']);
+    const vae = VAE.fromCheckpoint(ckpt, { cacheDir: join(dir, 'onnx') });
+    const image = join(dir, 'a.png');
+    // A left-to-right ramp, so the mirrored crop differs.
+    const ramp = Buffer.from(Array.from({ length: 80 * 64 * 3 }, (_, i) => (Math.floor(i / 3) % 80) * 3));
+    await writeFile(
+      image,
+      await sharp(ramp, { raw: { width: 80, height: 64, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
+    const report = await buildLatentCache([{ path: image }], {
+      dir: join(dir, 'latents'),
+      modelId: await vae.encoderIdentity(),
+      encoder: vae,
+      settings: { bucket: { resolution: 64, minSide: 32, maxSide: 128, step: 64 }, flip: true },
+    });
+    const entries = new Map(report.entries.map((e) => [e.path, e]));
+    const encoder = Encoder.fromCheckpoint(ckpt, tok, { cacheDir: join(dir, 'onnx') });
+    const loader = cachedLoader({
+      entries,
+      encoder,
+      scalingFactor: ckpt.config.vae.scalingFactor,
+      sdxl: true,
+    });
+    const entry = report.entries[0];
+    const item: TrainItem = {
+      id: 'a.png',
+      path: image,
+      caption: 'x',
+      bucket: entry.bucket,
+      size: { width: 80, height: 64 },
+      repeats: 1,
+    };
+    const a = await loader.latent(item, false, seededRng(1));
+    const b = await loader.latent(item, false, seededRng(1));
+    const flipped = await loader.latent(item, true, seededRng(1));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(a).toHaveLength(4 * (entry.bucket.height / 2) * (entry.bucket.width / 2)); // tiny VAE downsamples 2×
+    expect(Array.from(flipped)).not.toEqual(Array.from(a));
+    const long = Array.from({ length: 50 }, () => 'cat dog').join(' ');
+    const feeds = await loader.condition(['ink', long], [item, item]);
+    const [n, tokens, channels] = feeds[CONDITION_FEEDS.context].shape;
+    expect([n, tokens]).toEqual([2, 154]);
+    expect(channels).toBe(encoder.channels);
+    expect(feeds[CONDITION_FEEDS.textEmbeds].shape[0]).toBe(2);
+    expect(Array.from(feeds[CONDITION_FEEDS.timeIds].data as Float32Array).slice(0, 6)).toEqual([
+      64,
+      80,
+      entry.crop.top,
+      entry.crop.left,
+      entry.bucket.height,
+      entry.bucket.width,
+    ]);
+    vae.dispose();
+    encoder.dispose();
+  });
+});
