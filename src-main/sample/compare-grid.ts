@@ -1,7 +1,7 @@
 // The compare grid: one prompt list rendered for several columns (base model, the LoRA at strengths, saved
 // checkpoints) as one contact-sheet PNG plus the cell table the gallery shows. Rendering is the caller's
 // (txt2img with a column's adapter and strength); this module lays out and labels.
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 
 export interface GridColumn {
   label: string;
@@ -75,7 +75,7 @@ export async function compareGrid(
   const width = columns.length * (cw + GAP) + GAP;
   const rowHeight = LABEL_HEIGHT + ch + GAP;
   const height = LABEL_HEIGHT + prompts.length * rowHeight + GAP;
-  const layers: sharp.OverlayOptions[] = columns.map((c, i) => ({
+  const layers: OverlayOptions[] = columns.map((c, i) => ({
     input: labelSvg(c.label, cw),
     left: GAP + i * (cw + GAP),
     top: 0,

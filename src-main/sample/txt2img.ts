@@ -38,10 +38,12 @@ export interface UNetRequest {
 export interface DiffusionModel {
   readonly prediction: 'epsilon' | 'v';
   readonly latentChannels: number;
+  /** Pixels per latent cell: 8 for SD VAEs (2 for the tiny test models). */
+  readonly downscale: number;
   encodePrompt(text: string): Promise<Conditioning>;
   /** ε or v for the batch. */
   unet(req: UNetRequest): Promise<Float32Array>;
-  /** Unscaled latents [1, 4, h, w] → pixels [1, 3, 8h, 8w] in [-1, 1]. */
+  /** Latents [1, 4, h, w] (as sampled, × scaling factor) → pixels [1, 3, H, W] in [-1, 1]. */
   decode(latents: Float32Array, width: number, height: number): Promise<Float32Array>;
   /** For the PNG metadata: the A1111 short hash and display name. */
   readonly hash: string;
@@ -89,9 +91,10 @@ export async function sampleLatents(
   req: Txt2ImgRequest,
   onStep?: (step: number, x: Float32Array, denoised: Float32Array) => void,
 ): Promise<Float32Array> {
-  if (req.width % 8 || req.height % 8)
-    throw new Error(`image size ${req.width}×${req.height} must be a multiple of 8`);
-  const [h, w] = [req.height / 8, req.width / 8];
+  const f = model.downscale;
+  if (req.width % f || req.height % f)
+    throw new Error(`image size ${req.width}×${req.height} must be a multiple of ${f}`);
+  const [h, w] = [req.height / f, req.width / f];
   const table = sigmaTable(SD_SCHEDULE);
   const spec = SAMPLERS[req.sampler];
   const sigmas = spec.sigmas(table, req.steps);

@@ -8,6 +8,7 @@ function analyticModel(calls: UNetRequest[]): DiffusionModel {
   return {
     prediction: 'epsilon',
     latentChannels: 4,
+    downscale: 8,
     hash: 'abcdef0123',
     name: 'analytic',
     async encodePrompt(text) {
