@@ -1,4 +1,6 @@
 // Small parsers shared by CLI commands (numbers with bounds, comma lists), each failing as a UsageError.
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { UsageError } from './io';
 
 /** "a, b ,c" → ['a', 'b', 'c']; undefined → []. */
@@ -22,4 +24,10 @@ export function numberArg(
   if (!Number.isFinite(n) || n < min || n > max)
     throw new UsageError(`${name} must be a number from ${min} to ${max}, not "${raw}"`);
   return n;
+}
+
+/** The cache folder: --cache, else $TESSERA_CACHE_DIR, else ~/.cache/tessera. */
+export function cacheDirArg(given: string | undefined, cwd: string): string {
+  if (given) return resolve(cwd, given);
+  return process.env.TESSERA_CACHE_DIR ?? join(homedir(), '.cache', 'tessera');
 }

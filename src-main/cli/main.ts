@@ -7,11 +7,13 @@ import { convertLoraCommand } from './commands/convert-lora';
 import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
+import { sampleCommand } from './commands/sample';
 import { EXIT_CODES, processIo, UsageError, type CliCommand, type CliIo } from './io';
 
 /** Commands by name; train, sample and export slot in here. */
 export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   [infoCommand.name]: infoCommand,
+  [sampleCommand.name]: sampleCommand,
   [exportCommand.name]: exportCommand,
   [convertLoraCommand.name]: convertLoraCommand,
   [evalCommand.name]: evalCommand,

@@ -1,0 +1,81 @@
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseA1111Parameters, readPngText } from '../../../src-main/formats/png-text';
+import { runCli } from '../../../src-main/cli/main';
+import type { CliIo } from '../../../src-main/cli/io';
+import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
+import { BPE_PATH } from '../../fixtures/tokenizer';
+
+let dir = '';
+let paths: Record<string, string> = {};
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tessera-cli-sample-'));
+  paths = await makeTinyCheckpoints(join(dir, 'm'));
+  await mkdir(join(dir, 'cache'));
+  await copyFile(BPE_PATH, join(dir, 'cache', 'bpe_simple_vocab_16e6.txt.gz'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function memoryIo(): CliIo & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l), cwd: dir };
+}
+
+describe('tessera sample', () => {
+  it('writes a PNG with A1111 parameters, LoRA name and strength included', async () => {
+    const io = memoryIo();
+    const code = await runCli(
+      [
+        'sample',
+        '--model',
+        paths['tiny-sd1'],
+        '--lora',
+        paths['tiny-sd1-lora'],
+        '--scale',
+        '0.7',
+        '--prompt',
+        'ink cat',
+        '--seed',
+        '5',
+        '--steps',
+        '3',
+        '--cfg',
+        '4',
+        '--sampler',
+        'dpmpp_2m_karras',
+        '--width',
+        '32',
+        '--height',
+        '24',
+        '--cache',
+        'cache',
+        '--out',
+        'a.png',
+      ],
+      io,
+    );
+    expect(io.errors).toEqual([]);
+    expect(code).toBe(0);
+    const png = new Uint8Array(await readFile(join(dir, 'a.png')));
+    const p = parseA1111Parameters(readPngText(png).find((e) => e.keyword === 'parameters')!.text);
+    expect(p.prompt).toBe('ink cat <lora:tiny-sd1-lora:0.7>');
+    expect(p.fields).toMatchObject({
+      Steps: '3',
+      Sampler: 'DPM++ 2M Karras',
+      'CFG scale': '4',
+      Seed: '5',
+      Size: '32x24',
+    });
+  });
+
+  it('names a missing option as a usage error', async () => {
+    const io = memoryIo();
+    expect(await runCli(['sample', '--model', 'x'], io)).toBe(2);
+    expect(io.errors[0]).toMatch(/needs --model, --prompt and --out/);
+  });
+});
