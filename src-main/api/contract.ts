@@ -1,5 +1,20 @@
 // The one typed contract between the UI (Electron IPC or web mode) and the core services.
-// Plain DTOs only: this file imports nothing, so preload, renderer, server and CLI can all use it.
+// Plain DTOs only: this file imports only type-only DTO files, so preload, renderer, server and CLI can use it.
+import type {
+  DatasetChanged,
+  DatasetListing,
+  ImportProgress,
+  ImportSummary,
+  ProjectInfo,
+  ProjectPatch,
+  RecentProject,
+  TagCount,
+  TagEdit,
+  TagEditResult,
+  UndoResult,
+} from './projects';
+
+export type * from './projects';
 
 /** Stable Diffusion families Tessera knows; `unknown` when no signature matched. */
 export type ModelFamily = 'sd1' | 'sd2' | 'sd2-v' | 'sdxl' | 'sdxl-refiner' | 'unknown';
@@ -103,6 +118,69 @@ export interface TesseraApi {
    * @example const { entries, parent } = await api.listDirectory('/models'); entries[0] // { name: 'sd15', kind: 'diffusers', … }
    */
   listDirectory(path?: string): Promise<DirectoryListing>;
+
+  // ── projects & dataset ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Makes a project in `dir` (created if missing; must not already hold a project.json) and opens it.
+   * @example const project = await api.createProject('/art/MyStyle', 'My style'); project.datasetDir // '/art/MyStyle/dataset'
+   */
+  createProject(dir: string, name: string): Promise<ProjectInfo>;
+
+  /**
+   * Opens an existing project folder: remembers it in the recent list and starts watching its dataset.
+   * @example const project = await api.openProject('/art/MyStyle')
+   */
+  openProject(dir: string): Promise<ProjectInfo>;
+
+  /**
+   * Changes a project's name, base model or settings and saves project.json atomically.
+   * @example await api.updateProject('/art/MyStyle', { settings: { resolution: 768 } })
+   */
+  updateProject(dir: string, patch: ProjectPatch): Promise<ProjectInfo>;
+
+  /**
+   * Recently opened projects, newest first; folders that vanished are left out.
+   * @example const [last] = await api.listRecentProjects()
+   */
+  listRecentProjects(): Promise<RecentProject[]>;
+
+  /**
+   * Every image of an open project's dataset with caption, tags, size, bucket and crop.
+   * @example const { images } = await api.listDataset('/art/MyStyle'); images[0].bucket // { width: 576, height: 448 }
+   */
+  listDataset(project: string): Promise<DatasetListing>;
+
+  /**
+   * Imports files and folders (recursive) into the dataset; `dataset.importProgress` events report each
+   * file; bad files are skipped with a reason and never stop the batch.
+   * @example const { imported, skipped } = await api.importImages('/art/MyStyle', ['/downloads/refs'])
+   */
+  importImages(project: string, paths: string[]): Promise<ImportSummary>;
+
+  /**
+   * Writes one image's caption sidecar (UTF-8, atomic).
+   * @example await api.writeCaption('/art/MyStyle', 'cat.png', 'a cat, watercolor')
+   */
+  writeCaption(project: string, rel: string, caption: string): Promise<void>;
+
+  /**
+   * Applies one tag edit to the captions of the selected images; it can be undone with `undoTagEdit`.
+   * @example await api.editTags('/art/MyStyle', ['a.png', 'b.png'], { kind: 'prependTrigger', trigger: 'mystyle' })
+   */
+  editTags(project: string, rels: string[], edit: TagEdit): Promise<TagEditResult>;
+
+  /**
+   * Reverts the latest bulk tag edit of a project.
+   * @example const { restored } = await api.undoTagEdit('/art/MyStyle')
+   */
+  undoTagEdit(project: string): Promise<UndoResult>;
+
+  /**
+   * How many captions carry each tag, most frequent first.
+   * @example const [top] = await api.tagFrequency('/art/MyStyle'); top // { tag: 'watercolor', count: 40 }
+   */
+  tagFrequency(project: string): Promise<TagCount[]>;
 }
 
 export type ApiMethod = keyof TesseraApi;
@@ -119,6 +197,9 @@ export interface AppLog {
 /** Events pushed from the core to every connected UI, named `area.thing`; payloads are plain DTOs. */
 export type TesseraEvents = {
   'app.log': AppLog;
+  // projects & dataset
+  'dataset.importProgress': ImportProgress;
+  'dataset.changed': DatasetChanged;
 };
 
 export type EventName = keyof TesseraEvents;

@@ -6,9 +6,25 @@ export const API_METHODS = [
   'getAppInfo',
   'inspectModel',
   'listDirectory',
+  // projects & dataset
+  'createProject',
+  'openProject',
+  'updateProject',
+  'listRecentProjects',
+  'listDataset',
+  'importImages',
+  'writeCaption',
+  'editTags',
+  'undoTagEdit',
+  'tagFrequency',
 ] as const satisfies readonly ApiMethod[];
 
-export const EVENT_NAMES = ['app.log'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = [
+  'app.log',
+  // projects & dataset
+  'dataset.importProgress',
+  'dataset.changed',
+] as const satisfies readonly EventName[];
 
 /** `true` when a tuple lists every member of a union; otherwise a type naming the missing ones. */
 type Covers<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : { missing: Exclude<All, Listed> };

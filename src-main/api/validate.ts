@@ -3,6 +3,7 @@
 import type { ApiArgs, ApiMethod } from './contract';
 import { ApiError } from './errors';
 import { isApiMethod } from './methods';
+import { TAG_EDIT_KINDS } from './projects';
 
 /** Checks one argument; returns a complaint (what was wrong) or null. */
 type ArgCheck = (value: unknown) => string | null;
@@ -22,11 +23,108 @@ const pathString: ArgCheck = (value) => {
   return value.includes('\0') ? 'must not contain NUL characters' : null;
 };
 
+const MAX_TEXT_CHARS = 65_536;
+const MAX_LIST_ITEMS = 100_000;
+
+const text: ArgCheck = (value) => {
+  if (typeof value !== 'string') return `must be a string, got ${value === null ? 'null' : typeof value}`;
+  return value.length > MAX_TEXT_CHARS ? `must be at most ${MAX_TEXT_CHARS} characters` : null;
+};
+
+const name: ArgCheck = (value) =>
+  text(value) ?? ((value as string).trim() === '' ? 'must not be empty' : null);
+
+const pathList: ArgCheck = (value) => {
+  if (!Array.isArray(value)) return 'must be an array of strings';
+  if (value.length > MAX_LIST_ITEMS) return `must hold at most ${MAX_LIST_ITEMS} entries`;
+  const bad = value.findIndex((item) => pathString(item) !== null);
+  return bad < 0 ? null : `[${bad}] ${pathString(value[bad])}`;
+};
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Field checks per TagEdit kind; absent optional fields are fine. */
+const TAG_EDIT_FIELDS: Readonly<Record<(typeof TAG_EDIT_KINDS)[number], Record<string, ArgCheck>>> = {
+  add: { tag: name },
+  remove: { tag: name },
+  replace: { from: name, to: name },
+  findReplace: { find: name, replace: text },
+  prependTrigger: { trigger: name },
+  sortDedupe: {},
+  set: { caption: text },
+};
+
+const tagEdit: ArgCheck = (value) => {
+  if (!isRecord(value)) return 'must be an object';
+  const kind = value.kind as (typeof TAG_EDIT_KINDS)[number];
+  if (!(TAG_EDIT_KINDS as readonly unknown[]).includes(kind))
+    return `kind must be one of ${TAG_EDIT_KINDS.join(', ')}`;
+  for (const [field, check] of Object.entries(TAG_EDIT_FIELDS[kind])) {
+    const complaint = check(value[field]);
+    if (complaint) return `${field} ${complaint}`;
+  }
+  if (value.keepFirst !== undefined && !(Number.isInteger(value.keepFirst) && Number(value.keepFirst) >= 0))
+    return 'keepFirst must be a whole number ≥ 0';
+  return null;
+};
+
+/** Bounds for project settings: one row per field, [min, max] for numbers. */
+const SETTING_BOUNDS = { resolution: [256, 2048], minSide: [0, 4096] } as const;
+
+const projectSettings = (value: unknown): string | null => {
+  if (!isRecord(value)) return 'settings must be an object';
+  for (const [field, [min, max]] of Object.entries(SETTING_BOUNDS)) {
+    const n = value[field];
+    if (n !== undefined && !(Number.isInteger(n) && Number(n) >= min && Number(n) <= max))
+      return `settings.${field} must be a whole number from ${min} to ${max}`;
+  }
+  if (value.noUpscale !== undefined && typeof value.noUpscale !== 'boolean')
+    return 'settings.noUpscale must be true or false';
+  return null;
+};
+
+const projectPatch: ArgCheck = (value) => {
+  if (!isRecord(value)) return 'must be an object';
+  if (value.name !== undefined && name(value.name)) return `name ${name(value.name)}`;
+  const model = value.baseModelPath;
+  if (model !== undefined && model !== null && pathString(model)) return `baseModelPath ${pathString(model)}`;
+  return value.settings === undefined ? null : projectSettings(value.settings);
+};
+
 /** The one table of method arguments; `satisfies` makes a new method without a row a type error. */
 export const ARG_SPECS = {
   getAppInfo: [],
   inspectModel: [{ name: 'path', check: pathString }],
   listDirectory: [{ name: 'path', optional: true, check: pathString }],
+  // projects & dataset
+  createProject: [
+    { name: 'dir', check: pathString },
+    { name: 'name', check: name },
+  ],
+  openProject: [{ name: 'dir', check: pathString }],
+  updateProject: [
+    { name: 'dir', check: pathString },
+    { name: 'patch', check: projectPatch },
+  ],
+  listRecentProjects: [],
+  listDataset: [{ name: 'project', check: pathString }],
+  importImages: [
+    { name: 'project', check: pathString },
+    { name: 'paths', check: pathList },
+  ],
+  writeCaption: [
+    { name: 'project', check: pathString },
+    { name: 'rel', check: pathString },
+    { name: 'caption', check: text },
+  ],
+  editTags: [
+    { name: 'project', check: pathString },
+    { name: 'rels', check: pathList },
+    { name: 'edit', check: tagEdit },
+  ],
+  undoTagEdit: [{ name: 'project', check: pathString }],
+  tagFrequency: [{ name: 'project', check: pathString }],
 } as const satisfies Record<ApiMethod, readonly ArgSpec[]>;
 
 /**

@@ -3,12 +3,14 @@
 import { app, BrowserWindow } from 'electron';
 import { Services } from '../core/services';
 import { registerIpc } from './ipc';
+import { handleThumbProtocol, registerThumbScheme } from './protocol';
 import { restrictSession, restrictWebContents } from './security';
 import { createMainWindow, rendererEntry } from './window';
 
 const entry = rendererEntry();
 app.enableSandbox();
 restrictWebContents(entry);
+registerThumbScheme();
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
@@ -18,7 +20,10 @@ app
   .whenReady()
   .then(() => {
     restrictSession();
-    registerIpc(new Services({ mode: 'electron' }), entry);
+    const services = new Services({ mode: 'electron', appDataDir: app.getPath('userData') });
+    registerIpc(services, entry);
+    handleThumbProtocol(services);
+    app.on('will-quit', () => services.dispose());
     createMainWindow(entry);
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createMainWindow(entry);

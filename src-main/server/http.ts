@@ -12,6 +12,10 @@ import { Services } from '../core/services';
 import { streamEvents } from './events';
 import { allowedHosts, checkOrigin, checkToken, newToken, type GuardConfig } from './guard';
 import { resolveStatic, sendFile } from './static';
+import { THUMB_HTTP_PATH } from '../api/thumb-url';
+import { sendThumbnail } from './thumbs';
+import { UPLOAD_HTTP_PATH } from '../api/upload-url';
+import { receiveUpload } from './uploads';
 
 export interface ServerOptions {
   /** Interface to bind; 127.0.0.1 unless you mean to expose Tessera to your network. */
@@ -21,6 +25,8 @@ export interface ServerOptions {
   /** The built renderer; defaults to out/renderer next to the built server. */
   rendererDir?: string;
   services?: Services;
+  /** Where settings.json lives when the server makes its own Services; in memory only when absent. */
+  appDataDir?: string;
   /** For tests; a fresh random token otherwise. */
   token?: string;
 }
@@ -123,6 +129,14 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ct
     res.on('close', () => ctx.streams.delete(stop));
     return;
   }
+  if (url.pathname === THUMB_HTTP_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+    const answered = await settle(() => sendThumbnail(res, url, ctx.services, req.method === 'HEAD'));
+    if (!answered.ok) sendJson(res, answered);
+    return;
+  }
+  if (url.pathname === UPLOAD_HTTP_PATH && req.method === 'POST') {
+    return sendJson(res, await settle(() => receiveUpload(req, url, ctx.services)));
+  }
   if (req.method !== 'POST') {
     res.setHeader('Allow', 'POST');
     return sendJson(res, fail(new ApiError('INVALID_ARGUMENT', `Use POST for ${url.pathname}.`)));
@@ -181,7 +195,7 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  const services = options.services ?? new Services({ mode: 'web' });
+  const services = options.services ?? new Services({ mode: 'web', appDataDir: options.appDataDir });
   const token = options.token ?? newToken();
   const streams = new Set<() => void>();
   const ctx: Context = {
@@ -203,6 +217,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const origin = `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
   const close = async (): Promise<void> => {
     for (const stop of streams) stop();
+    if (!options.services) services.dispose();
     const closed = new Promise<void>((resolve, reject) =>
       server.close((err) => (err ? reject(err) : resolve())),
     );

@@ -1,6 +1,7 @@
 // `npm run serve` / `node out/main/server.js`: the web-mode entry. Plain Node, no Electron.
 // Options: --host (default 127.0.0.1), --port (default: a free one), --help.
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isLoopback } from './guard';
@@ -13,6 +14,7 @@ anyone with it can use Tessera as you, so keep it to yourself.
 
   --host ADDRESS  interface to bind (default 127.0.0.1; anything else exposes Tessera to your network)
   --port N        port to listen on (default: a free one)
+  --data-dir DIR  where settings (recent projects) are kept (default: $TESSERA_DATA_DIR or ~/.tessera)
   --help          show this help`;
 
 function parsePort(text: string | undefined): number {
@@ -27,7 +29,12 @@ function parsePort(text: string | undefined): number {
 export async function runServerCli(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
     console.log(USAGE);
@@ -44,7 +51,9 @@ export async function runServerCli(argv: string[]): Promise<void> {
   const rendererDir = defaultRendererDir();
   if (!existsSync(join(rendererDir, 'index.html')))
     console.warn(`tessera: no UI build at ${rendererDir}; run \`npm run build\` first.`);
-  const server = await startServer({ host, port, rendererDir });
+  // NOTE: a stand-in until core/app-paths.ts gives every front door one app-data folder per platform.
+  const appDataDir = values['data-dir'] ?? process.env.TESSERA_DATA_DIR ?? join(homedir(), '.tessera');
+  const server = await startServer({ host, port, rendererDir, appDataDir });
   console.log(`Tessera web UI: ${server.url}`);
   const stop = (): void => {
     server.close().then(

@@ -12,7 +12,14 @@ export interface Transport {
   onEvent<E extends EventName>(name: E, listener: (payload: TesseraEvents[E]) => void): () => void;
   /** The path of a picked or dropped file; null where the platform does not reveal it (browsers). */
   pathForFile(file: File): string | null;
+  /** Where an <img> loads a dataset image's thumbnail: the guarded HTTP route or the tessera-thumb: protocol. */
+  thumbUrl(imagePath: string): string;
+  /** Web mode only (null in Electron, where dropped files have paths): stages a dropped file for import. */
+  upload: Uploader | null;
 }
+
+/** Sends one dropped file into a project's staging folder; resolves to its path there, for importImages. */
+export type Uploader = (project: string, batch: string, file: File) => Promise<string>;
 
 /**
  * A TesseraApi whose methods reject with ApiError (code and name intact) when the envelope says so.

@@ -1,7 +1,9 @@
 // The web-mode transport: POST /api/<method> with the per-launch token, events over SSE (/api/events).
 // The token arrives once in the page URL; it is kept in sessionStorage and removed from the address bar.
 import type { EventName, TesseraEvents } from '../../../src-main/api/contract';
-import { ApiError, fail, isEnvelope, type ApiEnvelope } from '../../../src-main/api/errors';
+import { ApiError, fail, isEnvelope, unwrap, type ApiEnvelope } from '../../../src-main/api/errors';
+import { uploadHttpUrl } from '../../../src-main/api/upload-url';
+import { thumbHttpUrl } from '../../../src-main/api/thumb-url';
 import type { Transport } from './client';
 
 const TOKEN_KEY = 'tessera.token';
@@ -26,6 +28,19 @@ async function post(method: string, args: unknown[], token: string | null): Prom
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   const response = await fetch(`/api/${method}`, { method: 'POST', headers, body: JSON.stringify({ args }) });
+  return envelopeOf(response);
+}
+
+/** Uploads one dropped file's bytes (POST /api/upload); resolves to its staged path on the server. */
+async function upload(project: string, batch: string, file: File, token: string | null): Promise<string> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const url = uploadHttpUrl({ project, batch, name: file.name });
+  const envelope = await envelopeOf(await fetch(url, { method: 'POST', headers, body: file }));
+  return unwrap(envelope) as string;
+}
+
+async function envelopeOf(response: Response): Promise<ApiEnvelope<unknown>> {
   const text = await response.text();
   let body: unknown = null;
   try {
@@ -56,5 +71,7 @@ export function httpTransport(token: string | null = takeToken()): Transport {
       return () => events().removeEventListener(name, handler);
     },
     pathForFile: () => null,
+    thumbUrl: (imagePath) => thumbHttpUrl(imagePath, token),
+    upload: (project, batch, file) => upload(project, batch, file, token),
   };
 }

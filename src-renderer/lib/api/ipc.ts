@@ -2,6 +2,7 @@
 // which exposes call/onEvent/getPathForFile only.
 import type { TesseraBridge } from '../../../src-main/api/contract';
 import type { ApiEnvelope } from '../../../src-main/api/errors';
+import { thumbProtocolUrl } from '../../../src-main/api/thumb-url';
 import type { Transport } from './client';
 
 declare global {
@@ -18,5 +19,7 @@ export function ipcTransport(bridge: TesseraBridge): Transport {
     call: (method, args) => bridge.call(method, args) as Promise<ApiEnvelope<unknown>>,
     onEvent: (name, listener) => bridge.onEvent(name, listener),
     pathForFile: (file) => bridge.getPathForFile(file) || null,
+    thumbUrl: thumbProtocolUrl,
+    upload: null,
   };
 }

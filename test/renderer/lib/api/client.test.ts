@@ -22,6 +22,8 @@ function tableTransport(
     },
     onEvent: () => () => undefined,
     pathForFile: () => null,
+    thumbUrl: (path) => `/thumb?path=${path}`,
+    upload: null,
   };
 }
 

@@ -1,0 +1,30 @@
+// GET /api/thumb?path=… : a dataset thumbnail as WebP. The token check has already run (the route sits under
+// /api/); the path guard is the core's, so web mode and Electron's protocol refuse exactly the same files.
+import { createReadStream } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { ApiError } from '../api/errors';
+import { thumbPathOf } from '../api/thumb-url';
+import type { Services } from '../core/services';
+
+/**
+ * Streams the thumbnail a request URL asks for; throws ApiError (the caller answers with the envelope).
+ * @example await sendThumbnail(res, new URL(req.url, base), services, false)
+ */
+export async function sendThumbnail(
+  res: ServerResponse,
+  url: URL,
+  services: Services,
+  headOnly: boolean,
+): Promise<void> {
+  const imagePath = thumbPathOf(url.pathname + url.search);
+  if (!imagePath) throw new ApiError('INVALID_ARGUMENT', 'Say which image: /api/thumb?path=<absolute path>.');
+  const file = await services.thumbnailFile(imagePath);
+  res.writeHead(200, { 'Content-Type': 'image/webp', 'Cache-Control': 'private, max-age=3600' });
+  if (headOnly) {
+    res.end();
+    return;
+  }
+  createReadStream(file)
+    .on('error', (err) => res.destroy(err))
+    .pipe(res);
+}
