@@ -1,0 +1,150 @@
+// The training step as one graph: noisy latents from the DDPM tables, the denoiser with runtime LoRA, the ε or v
+// target, per-sample MSE with min-SNR-γ weights, mean loss, and d loss/d A, B for every LoRA Input (autodiff).
+// Randomness (noise, timesteps, offset noise) stays in TS and is fed; tables: noise-schedule.ts.
+
+import { grad, Graph, type Dim, type Node } from '../engine';
+import { checkpointScopes, gradCheckpointed, type CheckpointPolicy } from '../engine/passes/recompute';
+import type { FamilyConfig } from '../models/families';
+import { RuntimeLoRA, type InjectModule, type LoRAInputs } from '../lora/inject';
+import { noiseTables } from './noise-schedule';
+
+/** What a denoiser receives; models/unet.ts `buildUNet(g, config.unet, weights, inputs)` fits. */
+export interface DenoiserInputs {
+  sample: Node;
+  timestep: Node;
+  context: Node;
+  textEmbeds?: Node;
+  timeIds?: Node;
+}
+
+export type Denoiser = (g: Graph, inputs: DenoiserInputs) => Node;
+
+export interface StepShape {
+  batch: Dim;
+  /** Latent height and width (image / 8). */
+  height: Dim;
+  width: Dim;
+  /** Tokens of the text conditioning (77). */
+  contextLength: Dim;
+}
+
+export interface StepGraphOptions {
+  config: FamilyConfig;
+  modules: readonly InjectModule[];
+  denoiser: Denoiser;
+  shape: StepShape;
+  minSnrGamma?: number;
+  /** > 0 adds the Input `offset_noise` [B, C, 1, 1] (standard normal, drawn in TS): ε += offset·it. */
+  noiseOffset?: number;
+  /** Dtype of the `timesteps` Input (default i64, integer steps 0…999). */
+  timestepDtype?: 'i64' | 'f32';
+  /** Gradient checkpointing: recompute these segments in the backward (e.g. `UNET_BLOCK_SEGMENTS`). */
+  checkpoint?: CheckpointPolicy;
+}
+
+/** One checkpoint segment per UNet block (`input_blocks.N`, `middle_block`, `output_blocks.N`). */
+export const UNET_BLOCK_SEGMENTS: CheckpointPolicy = checkpointScopes(
+  /^(input_blocks\.\d+|middle_block|output_blocks\.\d+)/,
+);
+
+/** Data Input names of the step graph; LoRA Inputs are named by lora/inject.ts `loraInputNames`. */
+export const STEP_INPUTS = {
+  latents: 'latents',
+  noise: 'noise',
+  timesteps: 'timesteps',
+  context: 'context',
+  textEmbeds: 'text_embeds',
+  timeIds: 'time_ids',
+  offsetNoise: 'offset_noise',
+} as const;
+
+export interface StepGraph {
+  graph: Graph;
+  lora: RuntimeLoRA;
+  /** The A/B Inputs, in forward order. */
+  params: LoRAInputs[];
+  /** Scalar mean loss. */
+  loss: Node;
+  /** The denoiser output and the target it is compared with, [B, C, h, w]. */
+  prediction: Node;
+  target: Node;
+  /** `loss` and `grad.<input name>` for every A/B Input: the outputs to compile. */
+  outputs: Record<string, Node>;
+}
+
+/** Name of the gradient output of a LoRA Input. @example gradName('lora.x.down') === 'grad.lora.x.down' */
+export const gradName = (inputName: string): string => `grad.${inputName}`;
+
+function conditioning(
+  g: Graph,
+  config: FamilyConfig,
+  s: StepShape,
+): Omit<DenoiserInputs, 'sample' | 'timestep'> {
+  const context = g.input(STEP_INPUTS.context, 'f32', [
+    s.batch,
+    s.contextLength,
+    config.unet.crossAttentionDim,
+  ]);
+  const add = config.unet.addition;
+  if (!add) return { context };
+  const pooled = config.textEncoders.at(-1)?.projectionDim;
+  if (!pooled) throw new Error(`${config.id}: text_time conditioning needs a pooled projection width`);
+  const ids = (add.inputDim - pooled) / add.timeEmbedDim;
+  return {
+    context,
+    textEmbeds: g.input(STEP_INPUTS.textEmbeds, 'f32', [s.batch, pooled]),
+    timeIds: g.input(STEP_INPUTS.timeIds, 'f32', [s.batch, ids]),
+  };
+}
+
+/** ε, plus offset·N [B, C, 1, 1] broadcast over h, w when a noise offset is set. */
+function noiseInput(g: Graph, o: StepGraphOptions, latentShape: Dim[]): Node {
+  const eps = g.input(STEP_INPUTS.noise, 'f32', latentShape);
+  if (!o.noiseOffset) return eps;
+  const offset = g.input(STEP_INPUTS.offsetNoise, 'f32', [latentShape[0], latentShape[1], 1, 1]);
+  return g.add(eps, g.mul(offset, o.noiseOffset));
+}
+
+/**
+ * Builds the step graph on a fresh Graph whose adapter is a RuntimeLoRA over `modules`. Throws when the
+ * denoiser never reaches a planned module (a scope mismatch would otherwise train nothing).
+ * @example const step = buildStepGraph({ config, modules, denoiser, shape }); step.outputs.loss
+ */
+export function buildStepGraph(o: StepGraphOptions): StepGraph {
+  const { config, shape: s } = o;
+  const lora = new RuntimeLoRA(o.modules);
+  const g = new Graph({ adapter: lora });
+  const latentShape: Dim[] = [s.batch, config.unet.inChannels, s.height, s.width];
+  const x0 = g.input(STEP_INPUTS.latents, 'f32', latentShape);
+  const eps = noiseInput(g, o, latentShape);
+  const t = g.input(STEP_INPUTS.timesteps, o.timestepDtype ?? 'i64', [s.batch]);
+  const tables = noiseTables(config, o.minSnrGamma);
+  const steps = tables.signal.length;
+  const perSample = (table: Float32Array) =>
+    g.reshape(g.gather(g.constant(table, [steps]), g.cast(t, 'i64')), [s.batch, 1, 1, 1]); // [B,1,1,1]
+  const [signal, noise] = [perSample(tables.signal), perSample(tables.noise)];
+  const noisy = g.add(g.mul(signal, x0), g.mul(noise, eps)); // [B, C, h, w]
+  const prediction = o.denoiser(g, { sample: noisy, timestep: t, ...conditioning(g, config, s) });
+  const target = config.prediction === 'v' ? g.sub(g.mul(signal, eps), g.mul(noise, x0)) : eps;
+  const diff = g.sub(g.cast(prediction, 'f32'), target);
+  const mse = g.reduceMean(g.mul(diff, diff), [1, 2, 3], false); // [B]
+  const weighted =
+    o.minSnrGamma === undefined ? mse : g.mul(mse, g.reshape(perSample(tables.weight), [s.batch]));
+  const loss = g.reduceMean(weighted, [0], false); // []
+  const unreached = lora.unreached();
+  if (unreached.length)
+    throw new Error(
+      `the denoiser never built ${unreached.length} LoRA targets, e.g. ${unreached[0].target.ldmPath} (scope names must equal LDM paths)`,
+    );
+  const params = lora.inputs;
+  const wrt = params.flatMap((p) => [p.down, p.up]);
+  const grads = o.checkpoint
+    ? gradCheckpointed(g, loss, wrt, { checkpoint: o.checkpoint })
+    : grad(g, loss, wrt);
+  const outputs: Record<string, Node> = { loss };
+  params.forEach((p, i) => {
+    outputs[gradName(p.down.name!)] = grads[2 * i];
+    outputs[gradName(p.up.name!)] = grads[2 * i + 1];
+  });
+  return { graph: g, lora, params, loss, prediction, target, outputs };
+}

@@ -1,0 +1,80 @@
+// The compiled training step: one ORT session over step-graph.ts outputs, fed data + LoRA A/B each step,
+// returning the loss and one gradient per A/B. The loop (optimizer, accumulation) stays in TS.
+
+import type { TensorValue } from '../engine/runtime/tensor-io';
+import { compileGraph, type CompileOptions } from '../engine/runtime/compile';
+import { DeviceTensor, readBack, type Feed } from '../engine/runtime/session';
+import { moduleName } from '../lora/adapter-weights';
+import { buildStepGraph, gradName, type StepGraphOptions } from './step-graph';
+
+/** Which module and matrix an A/B Input carries (module as in `LoRAModuleWeights.module`). */
+export interface ParamRole {
+  module: string;
+  role: 'A' | 'B';
+}
+
+export interface TrainStepResult {
+  loss: number;
+  /** d loss / d param, keyed like `paramNames`, shaped like the param. */
+  grads: Map<string, Float32Array>;
+}
+
+export interface TrainStep {
+  /** LoRA Input names in forward order, A then B per module. */
+  paramNames: string[];
+  paramShapes: Map<string, number[]>;
+  paramRoles: Map<string, ParamRole>;
+  run(feeds: Record<string, TensorValue>, params: Map<string, Float32Array>): Promise<TrainStepResult>;
+  dispose(): void;
+}
+
+async function hostValue(name: string, f: Feed | undefined): Promise<TensorValue> {
+  if (!f) throw new Error(`the training session returned no '${name}'`);
+  return f instanceof DeviceTensor ? readBack(f) : f;
+}
+
+function asF32(name: string, v: TensorValue): Float32Array {
+  if (!(v.data instanceof Float32Array)) throw new Error(`'${name}' came back as ${v.dtype}, expected f32`);
+  return v.data;
+}
+
+/**
+ * Builds and compiles the step graph.
+ * @example const step = await compileTrainStep(opts, { cacheDir }); const { loss, grads } = await step.run(feeds, params)
+ */
+export async function compileTrainStep(
+  o: StepGraphOptions,
+  compile: CompileOptions = {},
+): Promise<TrainStep> {
+  const built = buildStepGraph(o);
+  const session = await compileGraph(built.outputs, { name: 'train_step', ...compile });
+  const paramNames: string[] = [];
+  const paramShapes = new Map<string, number[]>();
+  const paramRoles = new Map<string, ParamRole>();
+  for (const p of built.params) {
+    const module = moduleName(p.module.target);
+    for (const [node, role] of [
+      [p.down, 'A'],
+      [p.up, 'B'],
+    ] as const) {
+      paramNames.push(node.name!);
+      paramShapes.set(node.name!, node.shape as number[]);
+      paramRoles.set(node.name!, { module, role });
+    }
+  }
+  const run = async (feeds: Record<string, TensorValue>, params: Map<string, Float32Array>) => {
+    const all: Record<string, Feed> = { ...feeds };
+    for (const name of paramNames) {
+      const data = params.get(name);
+      if (!data) throw new Error(`no value for LoRA parameter '${name}'`);
+      all[name] = { dtype: 'f32', shape: paramShapes.get(name)!, data };
+    }
+    const out = await session.run(all);
+    const loss = asF32('loss', await hostValue('loss', out.loss))[0];
+    const grads = new Map<string, Float32Array>();
+    for (const name of paramNames)
+      grads.set(name, asF32(gradName(name), await hostValue(gradName(name), out[gradName(name)])));
+    return { loss, grads };
+  };
+  return { paramNames, paramShapes, paramRoles, run, dispose: () => session.dispose() };
+}
