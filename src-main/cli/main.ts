@@ -8,11 +8,13 @@ import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
 import { sampleCommand } from './commands/sample';
+import { trainCommand } from './commands/train';
 import { EXIT_CODES, processIo, UsageError, type CliCommand, type CliIo } from './io';
 
 /** Commands by name; train, sample and export slot in here. */
 export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   [infoCommand.name]: infoCommand,
+  [trainCommand.name]: trainCommand,
   [sampleCommand.name]: sampleCommand,
   [exportCommand.name]: exportCommand,
   [convertLoraCommand.name]: convertLoraCommand,

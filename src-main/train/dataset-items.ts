@@ -3,7 +3,7 @@
 import { readCaptionFile } from '../dataset/captions';
 import { mapLimit } from '../dataset/concurrency';
 import { probeImage } from '../dataset/image-decode';
-import { createBucketer, type Bucketer } from '../dataset/buckets';
+import { createBucketer, type BucketConfig, type Bucketer } from '../dataset/buckets';
 import { listDataset } from '../dataset/project-files';
 import type { TrainItem } from './batches';
 
@@ -19,8 +19,12 @@ export interface ScannedDataset {
 }
 
 /** kohya's bucket range scaled with the resolution: 256…1024 at 512, 512…2048 at 1024. */
+export function bucketConfigFor(resolution: number): BucketConfig {
+  return { resolution, minSide: resolution / 2, maxSide: resolution * 2, step: 64 };
+}
+
 export function bucketerFor(resolution: number): Bucketer {
-  return createBucketer({ resolution, minSide: resolution / 2, maxSide: resolution * 2, step: 64 });
+  return createBucketer(bucketConfigFor(resolution));
 }
 
 /**

@@ -15,9 +15,14 @@ import { learningRateAt } from './lr';
 import { MetricsLog, type StepMetrics } from './metrics';
 import { createOptimizer, type Tensors } from './optim/index';
 import { streamNormal, streamRng } from './rng';
+import { STEP_INPUTS } from './step-graph';
 
-/** Names of the per-step random feeds the loop adds to every batch. */
-export const NOISE_FEEDS = { noise: 'noise', timesteps: 'timesteps', offset: 'noise_offset' } as const;
+/** Names of the per-step random feeds the loop adds to every batch (the step graph's Inputs). */
+export const NOISE_FEEDS = {
+  noise: STEP_INPUTS.noise,
+  timesteps: STEP_INPUTS.timesteps,
+  offset: STEP_INPUTS.offsetNoise,
+} as const;
 
 export interface StepResult {
   loss: number;
@@ -131,7 +136,8 @@ export function noiseFeeds(
     [NOISE_FEEDS.timesteps]: { dtype: 'i64', shape: [b], data: t },
   };
   if (config.noiseOffset > 0) {
-    const offset = streamNormal(b * c, config.seed, 'offset', micro).map((v) => v * config.noiseOffset);
+    // Standard normal per (sample, channel); the graph scales it by the configured offset.
+    const offset = streamNormal(b * c, config.seed, 'offset', micro);
     feeds[NOISE_FEEDS.offset] = { dtype: 'f32', shape: [b, c, 1, 1], data: offset };
   }
   return feeds;

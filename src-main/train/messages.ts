@@ -1,5 +1,6 @@
 // The trainer worker's wire protocol: what the app sends (start, pause, resume, cancel) and what the worker
 // reports (progress, checkpoints, samples, logs, the outcome or an error). Plain JSON-safe objects only.
+import type { ProviderName } from '../engine/runtime/session';
 import type { TrainConfig } from './config';
 import type { Progress, TrainOutcome } from './loop';
 
@@ -18,6 +19,8 @@ export interface TrainJobSpec {
   samplePrompts?: string[];
   /** Where derived caches live (latents, caption embeddings, compiled models). */
   cacheDir: string;
+  /** Execution provider to prefer (default: the best one this machine offers). */
+  device?: ProviderName;
 }
 
 export type HostMessage =

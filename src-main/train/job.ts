@@ -1,0 +1,271 @@
+// One training run, start to finish, as the worker runs it: open the model, scan the dataset, fill the latent
+// cache, plan and initialise the LoRA, compile one training step per batch shape, run the loop, and export
+// kohya adapters (checkpoints and final) and preview images into the run folder.
+import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { TensorValue } from '../engine';
+import { devices } from '../engine/runtime/providers';
+import { buildLatentCache } from '../dataset/latent-cache';
+import type { LoRAAdapter } from '../lora/adapter-weights';
+import { exportKohya } from '../lora/export-kohya';
+import { loraInputNames, type InjectModule } from '../lora/inject';
+import { initLoRA, planTargets, type LoRAPlan } from '../lora/plan';
+import { Encoder } from '../models/conditioning';
+import { loadTokenizer } from '../models/tokenizer-files';
+import { buildUNet } from '../models/unet';
+import { VAE } from '../models/vae-run';
+import { componentOf, openCheckpoint } from '../models/weights';
+import { CheckpointModel } from '../sample/checkpoint-model';
+import { parsePromptLine } from '../sample/prompt-file';
+import { isSamplerName } from '../sample/samplers/index';
+import { txt2img } from '../sample/txt2img';
+import { datasetBatches } from './batches';
+import { cachedLoader } from './data-loader';
+import { bucketConfigFor, scanDataset } from './dataset-items';
+import { runTraining, type PauseGate, type StepRunner, type TrainOutcome } from './loop';
+import type { TrainJobSpec, WorkerMessage } from './messages';
+import type { Tensors } from './optim/index';
+import { streamRng } from './rng';
+import { STEP_INPUTS, UNET_BLOCK_SEGMENTS } from './step-graph';
+import { compileTrainStep, type TrainStep } from './train-step';
+
+export const SAMPLES_DIR = 'samples';
+export const SAMPLES_INDEX_FILE = 'index.jsonl';
+
+export interface JobHooks {
+  post(message: WorkerMessage): void;
+  pause?: PauseGate;
+  signal?: AbortSignal;
+}
+
+const DTYPES = { fp16: 'F16', bf16: 'BF16', fp32: 'F32' } as const;
+
+/** The LoRA parameters as the step graph names them (`lora.<ldmPath>.down/up`), with their shapes. */
+function paramsOf(
+  adapter: LoRAAdapter,
+  modules: readonly InjectModule[],
+): { params: Tensors; shapes: Map<string, number[]> } {
+  const byModule = new Map(adapter.modules.map((m) => [m.module, m]));
+  const params: Tensors = new Map();
+  const shapes = new Map<string, number[]>();
+  for (const { target, rank } of modules) {
+    const w = byModule.get(`${target.component}.${target.internalPath}`)!;
+    const names = loraInputNames(target);
+    params.set(names.down, w.A);
+    params.set(names.up, w.B);
+    shapes.set(names.down, [rank, target.inFeatures]);
+    shapes.set(names.up, [target.outFeatures, rank]);
+  }
+  return { params, shapes };
+}
+
+/** The adapter record of the current parameters (A/B shared, not copied). */
+function adapterOf(base: LoRAAdapter, modules: readonly InjectModule[], params: Tensors): LoRAAdapter {
+  const byModule = new Map(base.modules.map((m) => [m.module, m]));
+  return {
+    ...base,
+    modules: modules.map(({ target }) => {
+      const names = loraInputNames(target);
+      const m = byModule.get(`${target.component}.${target.internalPath}`)!;
+      return { ...m, A: params.get(names.down)!, B: params.get(names.up)! };
+    }),
+  };
+}
+
+/** A step runner that compiles one training graph per (batch, latent size, tokens) and reuses it. */
+function stepRunner(
+  make: (shape: number[], tokens: number) => Promise<TrainStep>,
+): StepRunner & { dispose(): void } {
+  const steps = new Map<string, Promise<TrainStep>>();
+  return {
+    async run(feeds: Record<string, TensorValue>, params: Tensors) {
+      const shape = feeds[STEP_INPUTS.latents].shape;
+      const tokens = feeds[STEP_INPUTS.context].shape[1];
+      const key = `${shape.join('x')}:${tokens}`;
+      let step = steps.get(key);
+      if (!step) {
+        step = make(shape, tokens);
+        steps.set(key, step);
+      }
+      return (await step).run(feeds, params);
+    },
+    dispose() {
+      for (const s of steps.values()) void s.then((x) => x.dispose());
+    },
+  };
+}
+
+/**
+ * Runs one job; progress goes to `hooks.post`. Throws with a plain-words message when the job cannot run.
+ * @example const outcome = await runTrainJob(spec, { post: (m) => process.send?.(m) })
+ */
+export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<TrainOutcome> {
+  const { config } = spec;
+  const stage = (name: string, done = 0, total = 0) =>
+    hooks.post({ type: 'stage', stage: name, done, total });
+  await mkdir(spec.runDir, { recursive: true });
+  stage('Choosing the compute device');
+  const device = await devices(spec.device ? { prefer: [spec.device] } : {});
+  hooks.post({ type: 'log', level: 'info', message: `Training on ${device.chosen}` });
+  for (const p of device.providers.filter((x) => x.status !== 'used' && x.status !== 'not-on-platform'))
+    hooks.post({ type: 'log', level: 'info', message: `${p.name}: ${p.reason}` });
+  // Every session of the run: cached compiled models, on the chosen provider.
+  const onnx = { cacheDir: join(spec.cacheDir, 'onnx'), providers: [device.chosen] as const };
+  await writeFile(join(spec.runDir, 'job.json'), JSON.stringify(spec, null, 2));
+
+  stage('Opening the model');
+  const ckpt = await openCheckpoint(spec.modelPath);
+  const family = ckpt.config;
+  const isDir = (await stat(spec.modelPath)).isDirectory();
+  const tokenizer = await loadTokenizer({
+    modelDir: isDir ? spec.modelPath : dirname(spec.modelPath),
+    cacheDir: spec.cacheDir,
+    allowDownload: true,
+  });
+
+  stage('Reading the dataset');
+  const scan = await scanDataset(spec.datasetDir, config.resolution);
+  for (const s of scan.skipped)
+    hooks.post({ type: 'log', level: 'warn', message: `Skipped ${s.path}: ${s.reason}` });
+  if (!scan.items.length) throw new Error(`${spec.datasetDir} has no images Tessera can train on.`);
+
+  const vae = VAE.fromCheckpoint(ckpt, onnx);
+  const latentReport = await buildLatentCache(
+    scan.items.map((i) => ({ path: i.path })),
+    {
+      dir: join(spec.cacheDir, 'latents'),
+      modelId: await vae.encoderIdentity(),
+      encoder: vae,
+      settings: { bucket: bucketConfigFor(config.resolution), flip: config.flip },
+      onProgress: (p) => stage('Encoding images', p.done, p.total),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    },
+  );
+  const downscale = vae.downscale;
+  vae.dispose();
+  for (const f of latentReport.failed)
+    hooks.post({ type: 'log', level: 'warn', message: `Skipped ${f.path}: ${f.reason}` });
+  const entries = new Map(latentReport.entries.map((e) => [e.path, e]));
+  const items = scan.items.filter((i) => entries.has(i.path));
+
+  const encoder = Encoder.fromCheckpoint(ckpt, tokenizer, onnx);
+  const data = datasetBatches(
+    items,
+    cachedLoader({
+      entries,
+      encoder,
+      scalingFactor: family.vae.scalingFactor,
+      sdxl: family.unet.addition !== null,
+    }),
+    {
+      seed: config.seed,
+      batchSize: config.batchSize,
+      flip: config.flip,
+      downscale,
+      caption: {
+        shuffleTags: config.shuffleTags,
+        keepTokens: config.keepTokens,
+        captionDropout: config.captionDropout,
+        tagDropout: config.tagDropout,
+      },
+    },
+  );
+
+  const plan: LoRAPlan = {
+    family: family.id,
+    targetSet: config.targets,
+    rank: config.rank,
+    alpha: config.alpha,
+  };
+  const modules: InjectModule[] = planTargets(plan).map((target) => ({
+    target,
+    rank: config.rank,
+    alpha: config.alpha,
+  }));
+  const initial = initLoRA(plan, streamRng(config.seed, 'init', 0));
+  const { params, shapes } = paramsOf(initial, modules);
+  const unetWeights = componentOf(ckpt, 'unet');
+  const step = stepRunner((shape, tokens) =>
+    compileTrainStep(
+      {
+        config: family,
+        modules,
+        denoiser: (g, inputs) => buildUNet(g, family.unet, unetWeights, inputs),
+        shape: { batch: shape[0], height: shape[2], width: shape[3], contextLength: tokens },
+        minSnrGamma: config.minSnrGamma,
+        noiseOffset: config.noiseOffset,
+        ...(config.gradientCheckpointing ? { checkpoint: UNET_BLOCK_SEGMENTS } : {}),
+      },
+      onnx,
+    ),
+  );
+
+  const metadataBase = { outputName: spec.name, trainingStartedAt: Date.now() / 1000 };
+  const exportAdapter = async (current: Tensors, at: number, final: boolean): Promise<string> => {
+    const path = join(
+      spec.runDir,
+      final ? `${spec.name}.safetensors` : `${spec.name}-step${String(at).padStart(6, '0')}.safetensors`,
+    );
+    await exportKohya(adapterOf(initial, modules, current), path, {
+      dtype: DTYPES[config.saveDtype],
+      metadata: { ...metadataBase, extra: { 'tessera.step': String(at) } },
+    });
+    return path;
+  };
+
+  let previewer: CheckpointModel | null = null;
+  const prompts = (spec.samplePrompts ?? []).map((line, i) => parsePromptLine(line, i));
+  const onSample = prompts.length
+    ? async (current: Tensors, at: number) => {
+        previewer ??= await CheckpointModel.open(spec.modelPath, { tokenizer, ...onnx, hash: false });
+        previewer.setLoRA(adapterOf(initial, modules, current), 1);
+        const dir = join(spec.runDir, SAMPLES_DIR);
+        await mkdir(dir, { recursive: true });
+        for (const p of prompts) {
+          stage(`Rendering preview ${p.index + 1} of ${prompts.length}`);
+          const { png } = await txt2img(previewer, {
+            prompt: p.prompt,
+            negative: p.negative,
+            seed: p.seed ?? config.seed,
+            steps: p.steps,
+            cfg: p.cfg,
+            sampler: p.sampler && isSamplerName(p.sampler) ? p.sampler : 'euler_a',
+            width: p.width,
+            height: p.height,
+          });
+          const path = join(dir, `step${String(at).padStart(6, '0')}-${p.index}.png`);
+          await writeFile(path, png);
+          const sample = { step: at, index: p.index, prompt: p.prompt, path };
+          await appendFile(join(dir, SAMPLES_INDEX_FILE), JSON.stringify(sample) + '\n');
+          hooks.post({ type: 'sample', sample });
+        }
+      }
+    : undefined;
+
+  const identity = {
+    model: ckpt.path,
+    family: family.id,
+    dataset: createHash('sha256')
+      .update(JSON.stringify(items.map((i) => [i.id, i.caption, i.repeats, entries.get(i.path)?.key])))
+      .digest('hex'),
+  };
+  try {
+    stage('Training');
+    return await runTraining(
+      { config, runDir: spec.runDir, step, data, params, shapes, identity },
+      {
+        exportAdapter,
+        onProgress: (progress) => hooks.post({ type: 'progress', progress }),
+        onCheckpoint: (at, adapterPath) => hooks.post({ type: 'checkpoint', step: at, adapterPath }),
+        ...(onSample ? { onSample } : {}),
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        ...(hooks.pause ? { pause: hooks.pause } : {}),
+      },
+    );
+  } finally {
+    step.dispose();
+    encoder.dispose();
+    (previewer as CheckpointModel | null)?.dispose();
+  }
+}

@@ -1,0 +1,111 @@
+// `tessera train` as users run it, in a child process: a run killed with SIGKILL mid-way and started again
+// ends with the same adapter weights as a run that was never interrupted.
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
+import { BPE_PATH } from '../../fixtures/tokenizer';
+
+let dir = '';
+let paths: Record<string, string> = {};
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tessera-cli-train-'));
+  paths = await makeTinyCheckpoints(join(dir, 'm'));
+  await mkdir(join(dir, 'data'));
+  for (const [name, shade] of [
+    ['a', 40],
+    ['b', 160],
+  ] as const) {
+    const px = Buffer.from(Array.from({ length: 64 * 64 * 3 }, (_, i) => (shade + i) & 255));
+    await writeFile(
+      join(dir, 'data', `${name}.png`),
+      await sharp(px, { raw: { width: 64, height: 64, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
+    await writeFile(join(dir, 'data', `${name}.txt`), `ink, ${name}`);
+  }
+  await mkdir(join(dir, 'cache'));
+  await copyFile(BPE_PATH, join(dir, 'cache', 'bpe_simple_vocab_16e6.txt.gz'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs `tessera train` into `out`; with `killAfter`, SIGKILLs it once that text appears on stdout. */
+function train(
+  out: string,
+  killAfter?: RegExp,
+): Promise<{ code: number | null; signal: string | null; stdout: string }> {
+  const args = [
+    '--import',
+    'tsx',
+    'src-main/cli/main.ts',
+    'train',
+    '--model',
+    paths['tiny-sd1'],
+    '--dataset',
+    join(dir, 'data'),
+    '--out',
+    out,
+    '--name',
+    'ink',
+    '--cache',
+    join(dir, 'cache'),
+    '--resolution',
+    '64',
+    '--max-steps',
+    '20',
+    '--save-every-steps',
+    '5',
+    '--warmup-steps',
+    '0',
+    '--learning-rate',
+    '0.002',
+    '--rank',
+    '4',
+    '--alpha',
+    '4',
+    '--save-dtype',
+    'fp32',
+    '--sample-every-steps',
+    '0',
+  ];
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (killAfter && killAfter.test(stdout)) child.kill('SIGKILL');
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolveRun({ code, signal, stdout }));
+  });
+}
+
+const weights = async (path: string) => {
+  const buf = await readFile(path);
+  return buf.subarray(8 + Number(buf.readBigUInt64LE(0)));
+};
+
+describe('tessera train', () => {
+  it('resumes after SIGKILL to the same final adapter weights as an uninterrupted run', async () => {
+    const straight = await train(join(dir, 'straight'));
+    expect(straight.code).toBe(0);
+    expect(straight.stdout).toMatch(/finished at step 20\/20/);
+    const killed = await train(join(dir, 'killed'), /saved .*ink-step000010/);
+    expect(killed.signal).toBe('SIGKILL');
+    const resumed = await train(join(dir, 'killed'));
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/finished at step 20\/20/);
+    expect(resumed.stdout).not.toMatch(/step 10\/20/); // it continued from the checkpoint, not from step 0
+    const [a, b] = [
+      await weights(join(dir, 'straight', 'ink.safetensors')),
+      await weights(join(dir, 'killed', 'ink.safetensors')),
+    ];
+    expect(a.equals(b)).toBe(true);
+  });
+});

@@ -1,0 +1,111 @@
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLoRA } from '../../src-main/lora/load';
+import { resolveConfig } from '../../src-main/train/config';
+import { runTrainJob } from '../../src-main/train/job';
+import type { TrainJobSpec, WorkerMessage } from '../../src-main/train/messages';
+import { readMetrics } from '../../src-main/train/metrics';
+import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
+import { BPE_PATH } from '../fixtures/tokenizer';
+
+let dir = '';
+let paths: Record<string, string> = {};
+
+/** A few small images with captions: a colour ramp per image so the latents differ. */
+async function dataset(at: string): Promise<void> {
+  await mkdir(join(at, '2_ink'), { recursive: true });
+  const specs = [
+    ['a', 64, 64, 'ink, cat'],
+    ['b', 96, 64, 'ink, dog'],
+    ['c', 64, 64, 'ink, bird'],
+  ] as const;
+  for (const [name, w, h, caption] of specs) {
+    const px = Buffer.from(
+      Array.from({ length: w * h * 3 }, (_, i) => ((i * (name.charCodeAt(0) - 90)) % 251) & 255),
+    );
+    await writeFile(
+      join(at, '2_ink', `${name}.png`),
+      await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
+    await writeFile(join(at, '2_ink', `${name}.txt`), caption);
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tessera-job-'));
+  paths = await makeTinyCheckpoints(join(dir, 'm'));
+  await dataset(join(dir, 'data'));
+  await mkdir(join(dir, 'cache'));
+  await copyFile(BPE_PATH, join(dir, 'cache', 'bpe_simple_vocab_16e6.txt.gz'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const spec = (runDir: string, over: Partial<TrainJobSpec['config']> = {}): TrainJobSpec => ({
+  runDir,
+  modelPath: paths['tiny-sd1'],
+  datasetDir: join(dir, 'data'),
+  name: 'ink',
+  cacheDir: join(dir, 'cache'),
+  config: resolveConfig({
+    resolution: 64,
+    maxSteps: 30,
+    learningRate: 3e-3,
+    warmupSteps: 0,
+    saveEverySteps: 15,
+    sampleEverySteps: 0,
+    rank: 4,
+    alpha: 4,
+    saveDtype: 'fp32',
+    ...over,
+  }),
+});
+
+describe('runTrainJob', () => {
+  it('trains a tiny SD1 LoRA: loss falls, adapters load as kohya files, reruns are bit-identical', async () => {
+    const messages: WorkerMessage[] = [];
+    const out = await runTrainJob(spec(join(dir, 'run-a')), { post: (m) => messages.push(m) });
+    expect(out).toMatchObject({ status: 'finished', step: 30 });
+    const m = await readMetrics(join(dir, 'run-a'));
+    const first = m.slice(0, 5).reduce((s, x) => s + x.loss, 0) / 5;
+    const last = m.slice(-5).reduce((s, x) => s + x.loss, 0) / 5;
+    expect(last).toBeLessThan(first * 0.9);
+    expect(messages.some((x) => x.type === 'stage' && x.stage === 'Encoding images')).toBe(true);
+    const files = (await readdir(join(dir, 'run-a'))).filter((f) => f.endsWith('.safetensors')).sort();
+    expect(files).toEqual(['ink-step000015.safetensors', 'ink.safetensors']);
+    const { adapter, naming } = await loadLoRA(join(dir, 'run-a', 'ink.safetensors'));
+    expect(naming).toBe('kohya');
+    expect(adapter.family).toBe('tiny-sd1');
+    expect(adapter.modules.every((x) => x.B.some((v) => v !== 0))).toBe(true);
+    const again = await runTrainJob(spec(join(dir, 'run-b')), { post: () => {} });
+    expect(again.status).toBe('finished');
+    const [a, b] = await Promise.all(
+      ['run-a', 'run-b'].map((r) => readFile(join(dir, r, 'ink.safetensors'))),
+    );
+    const dataOf = (buf: Buffer) => buf.subarray(8 + Number(buf.readBigUInt64LE(0)));
+    expect(dataOf(a).equals(dataOf(b))).toBe(true);
+  });
+
+  it('renders preview prompts into the run folder with an index', async () => {
+    const messages: WorkerMessage[] = [];
+    const s = {
+      ...spec(join(dir, 'run-c'), { maxSteps: 2, sampleEverySteps: 2, saveEverySteps: 0 }),
+      samplePrompts: ['ink cat --w 32 --h 32 --s 2 --d 7'],
+    };
+    await runTrainJob(s, { post: (m) => messages.push(m) });
+    const index = (await readFile(join(dir, 'run-c', 'samples', 'index.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(index).toEqual([
+      { step: 2, index: 0, prompt: 'ink cat', path: join(dir, 'run-c', 'samples', 'step000002-0.png') },
+    ]);
+    expect(messages.filter((x) => x.type === 'sample')).toHaveLength(1);
+  });
+});
