@@ -1,18 +1,29 @@
-// `npm run bench`: prints speed and memory figures (never pass/fail). Each area adds its own section.
-// So far: dataset import + thumbnails. Engine and training figures are still to be added (see README).
+// `npm run bench [section] [filter]`: prints speed and memory figures (never pass/fail), one section per
+// area. Sections: dataset (import + thumbnails), train (UNet forward and training step, tiny and SD1.5 size).
 import { benchImport } from './bench-dataset';
+import { benchTrain } from './bench-train';
+
+async function dataset(): Promise<string[]> {
+  const r = await benchImport(200);
+  return [
+    `dataset: ${r.images} images`,
+    `  import + thumbnail   ${r.importPerSecond.toFixed(1)} images/s (${r.importSeconds.toFixed(1)} s)`,
+    `  thumbnails alone     ${r.thumbPerSecond.toFixed(1)} images/s (${r.thumbSeconds.toFixed(1)} s)`,
+    `  peak RSS             ${r.peakRssMiB.toFixed(0)} MiB, skipped ${r.skipped}`,
+  ];
+}
+
+const SECTIONS: Record<string, (filter: string) => Promise<string[]>> = {
+  dataset,
+  train: benchTrain,
+};
 
 async function main(): Promise<void> {
-  const n = Number(process.argv[2] ?? 200);
-  const r = await benchImport(n);
-  console.log(`dataset: ${r.images} images`);
-  console.log(
-    `  import + thumbnail   ${r.importPerSecond.toFixed(1)} images/s (${r.importSeconds.toFixed(1)} s)`,
-  );
-  console.log(
-    `  thumbnails alone     ${r.thumbPerSecond.toFixed(1)} images/s (${r.thumbSeconds.toFixed(1)} s)`,
-  );
-  console.log(`  peak RSS             ${r.peakRssMiB.toFixed(0)} MiB, skipped ${r.skipped}`);
+  const [only, filter = ''] = process.argv.slice(2);
+  for (const [name, section] of Object.entries(SECTIONS)) {
+    if (only && only !== name) continue;
+    for (const line of await section(filter)) console.log(line);
+  }
 }
 
 void main();

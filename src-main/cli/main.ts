@@ -7,6 +7,7 @@ import { convertLoraCommand } from './commands/convert-lora';
 import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
+import { mergeCommand } from './commands/merge';
 import { sampleCommand } from './commands/sample';
 import { trainCommand } from './commands/train';
 import { EXIT_CODES, processIo, UsageError, type CliCommand, type CliIo } from './io';
@@ -17,6 +18,7 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   [trainCommand.name]: trainCommand,
   [sampleCommand.name]: sampleCommand,
   [exportCommand.name]: exportCommand,
+  [mergeCommand.name]: mergeCommand,
   [convertLoraCommand.name]: convertLoraCommand,
   [evalCommand.name]: evalCommand,
 };

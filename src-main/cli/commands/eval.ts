@@ -1,6 +1,7 @@
 // `tessera eval <part>`: runs one model part on given inputs and writes its outputs, so numbers can be
 // compared with reference implementations on the same weights. One row per part.
 import { UsageError, type CliCommand, type CliIo } from '../io';
+import { EVAL_LORA_GRAD_USAGE, EVAL_UNET_USAGE, evalLoraGrad, evalUnet } from './eval-unet';
 import { EVAL_TEXT_ENCODER_USAGE, evalTextEncoder } from './eval-text-encoder';
 import { EVAL_VAE_DECODE_USAGE, EVAL_VAE_ENCODE_USAGE, evalVaeDecode, evalVaeEncode } from './eval-vae';
 
@@ -11,6 +12,16 @@ interface EvalPart {
 }
 
 export const EVAL_PARTS: Readonly<Record<string, EvalPart>> = {
+  unet: {
+    summary: 'UNet prediction for given latents, timesteps and context (optionally with a LoRA)',
+    usage: EVAL_UNET_USAGE,
+    run: evalUnet,
+  },
+  'lora-grad': {
+    summary: 'training-step loss and LoRA gradients',
+    usage: EVAL_LORA_GRAD_USAGE,
+    run: evalLoraGrad,
+  },
   'text-encoder': {
     summary: 'prompt → context (and SDXL pooled) tensors',
     usage: EVAL_TEXT_ENCODER_USAGE,

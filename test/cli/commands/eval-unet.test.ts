@@ -1,0 +1,162 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../src-main/cli/main';
+import type { CliIo } from '../../../src-main/cli/io';
+import {
+  readSafetensorsHeader,
+  readTensorF32,
+  tensorFromF32,
+  writeSafetensors,
+} from '../../../src-main/formats/safetensors';
+import { FAMILIES } from '../../../src-main/models/families';
+import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
+
+let dir = '';
+let paths: Record<string, string> = {};
+const wave = (n: number, f: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * f) * 0.7);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tessera-eval-unet-'));
+  paths = await makeTinyCheckpoints(join(dir, 'm'));
+  const c = FAMILIES['tiny-sd1'].unet.crossAttentionDim;
+  await writeSafetensors(join(dir, 'in.safetensors'), [
+    tensorFromF32('sample', 'F32', [1, 4, 8, 8], wave(256, 0.3)),
+    tensorFromF32('timestep', 'F32', [1], Float32Array.of(321)),
+    tensorFromF32('encoder_hidden_states', 'F32', [1, 77, c], wave(77 * c, 0.05)),
+  ]);
+  await writeSafetensors(join(dir, 'step.safetensors'), [
+    tensorFromF32('latents', 'F32', [1, 4, 8, 8], wave(256, 0.3)),
+    tensorFromF32('noise', 'F32', [1, 4, 8, 8], wave(256, 0.9)),
+    tensorFromF32('timesteps', 'F32', [1], Float32Array.of(500)),
+    tensorFromF32('encoder_hidden_states', 'F32', [1, 77, c], wave(77 * c, 0.05)),
+  ]);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function io(): CliIo & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l), cwd: dir };
+}
+
+const read = async (file: string, name: string) =>
+  readTensorF32(await readSafetensorsHeader(join(dir, file)), name);
+
+describe('tessera eval unet / lora-grad / merge', () => {
+  it('the UNet with a runtime LoRA equals the UNet of the checkpoint with that LoRA merged in', async () => {
+    const cache = ['--onnx-cache', 'onnx'];
+    expect(
+      await runCli(
+        [
+          'eval',
+          'unet',
+          '--model',
+          paths['tiny-sd1'],
+          '--inputs',
+          'in.safetensors',
+          '--out',
+          'base.safetensors',
+          ...cache,
+        ],
+        io(),
+      ),
+    ).toBe(0);
+    expect(
+      await runCli(
+        [
+          'eval',
+          'unet',
+          '--model',
+          paths['tiny-sd1'],
+          '--lora',
+          paths['tiny-sd1-lora'],
+          '--scale',
+          '0.8',
+          '--inputs',
+          'in.safetensors',
+          '--out',
+          'lora.safetensors',
+          ...cache,
+        ],
+        io(),
+      ),
+    ).toBe(0);
+    expect(
+      await runCli(
+        [
+          'merge',
+          '--model',
+          paths['tiny-sd1'],
+          '--lora',
+          paths['tiny-sd1-lora'],
+          '--scale',
+          '0.8',
+          '--out',
+          'merged.safetensors',
+          '--dtype',
+          'fp32',
+        ],
+        io(),
+      ),
+    ).toBe(0);
+    expect(
+      await runCli(
+        [
+          'eval',
+          'unet',
+          '--model',
+          join(dir, 'merged.safetensors'),
+          '--inputs',
+          'in.safetensors',
+          '--out',
+          'merged-out.safetensors',
+          ...cache,
+        ],
+        io(),
+      ),
+    ).toBe(0);
+    const [base, lora, merged] = await Promise.all(
+      ['base', 'lora', 'merged-out'].map((f) => read(`${f}.safetensors`, 'out')),
+    );
+    let diff = 0;
+    let worst = 0;
+    for (let i = 0; i < lora.length; i++) {
+      diff = Math.max(diff, Math.abs(lora[i] - base[i]));
+      worst = Math.max(worst, Math.abs(lora[i] - merged[i]));
+    }
+    expect(diff).toBeGreaterThan(1e-3);
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('writes the training loss and one gradient per LoRA matrix under PEFT module names', async () => {
+    const out = io();
+    expect(
+      await runCli(
+        [
+          'eval',
+          'lora-grad',
+          '--model',
+          paths['tiny-sd1'],
+          '--lora',
+          paths['tiny-sd1-lora'],
+          '--inputs',
+          'step.safetensors',
+          '--out',
+          'grad.safetensors',
+          '--onnx-cache',
+          'onnx',
+        ],
+        out,
+      ),
+    ).toBe(0);
+    const header = await readSafetensorsHeader(join(dir, 'grad.safetensors'));
+    const names = [...header.tensors.keys()];
+    expect(names).toContain('loss');
+    expect(names).toContain('unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.lora_A.grad');
+    expect(Number.isFinite((await readTensorF32(header, 'loss'))[0])).toBe(true);
+  });
+});
