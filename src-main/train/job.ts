@@ -10,7 +10,7 @@ import { buildLatentCache } from '../dataset/latent-cache';
 import type { LoRAAdapter } from '../lora/adapter-weights';
 import { exportKohya } from '../lora/export-kohya';
 import { loraInputNames, type InjectModule } from '../lora/inject';
-import { initLoRA, planTargets, type LoRAPlan } from '../lora/plan';
+import { continueFromFile, initLoRA, planTargets, type LoRAPlan } from '../lora/plan';
 import { Encoder } from '../models/conditioning';
 import { loadTokenizer } from '../models/tokenizer-files';
 import { buildUNet } from '../models/unet';
@@ -183,7 +183,9 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
     rank: config.rank,
     alpha: config.alpha,
   }));
-  const initial = initLoRA(plan, streamRng(config.seed, 'init', 0));
+  const initial = spec.initialLoRA
+    ? await continueFromFile(plan, spec.initialLoRA)
+    : initLoRA(plan, streamRng(config.seed, 'init', 0));
   const { params, shapes } = paramsOf(initial, modules);
   const unetWeights = componentOf(ckpt, 'unet');
   const step = stepRunner((shape, tokens) =>

@@ -19,6 +19,8 @@ export interface TrainJobSpec {
   samplePrompts?: string[];
   /** Where derived caches live (latents, caption embeddings, compiled models). */
   cacheDir: string;
+  /** Continue training this LoRA file (same targets, rank and alpha) instead of starting from zero. */
+  initialLoRA?: string;
   /** Execution provider to prefer (default: the best one this machine offers). */
   device?: ProviderName;
 }

@@ -92,6 +92,33 @@ describe('runTrainJob', () => {
     expect(dataOf(a).equals(dataOf(b))).toBe(true);
   });
 
+  it('continues from an exported adapter with its exact weights (export → load → continue round trip)', async () => {
+    const from = join(dir, 'run-a', 'ink-step000015.safetensors');
+    const s = {
+      ...spec(join(dir, 'run-cont'), {
+        maxSteps: 2,
+        learningRate: 1e-7,
+        lrSchedule: 'constant' as const,
+        weightDecay: 0,
+        saveEverySteps: 0,
+      }),
+      initialLoRA: from,
+    };
+    await runTrainJob(
+      { ...s, config: { ...s.config, learningRate: 0 } as typeof s.config },
+      { post: () => {} },
+    );
+    const [before, after] = [await loadLoRA(from), await loadLoRA(join(dir, 'run-cont', 'ink.safetensors'))];
+    const key = (m: { module: string }) => m.module;
+    const a = [...before.adapter.modules].sort((x, y) => key(x).localeCompare(key(y)));
+    const b = [...after.adapter.modules].sort((x, y) => key(x).localeCompare(key(y)));
+    expect(b.map(key)).toEqual(a.map(key));
+    b.forEach((m, i) => {
+      expect(Array.from(m.A)).toEqual(Array.from(a[i].A));
+      expect(Array.from(m.B)).toEqual(Array.from(a[i].B));
+    });
+  });
+
   it('renders preview prompts into the run folder with an index', async () => {
     const messages: WorkerMessage[] = [];
     const s = {

@@ -22,6 +22,7 @@ const USAGE = [
   `  --preset ID                ${PRESETS.map((p) => p.id).join(', ')}`,
   '  --prompts FILE             preview prompts (kohya prompt-file syntax)',
   '  --cache DIR                latents, compiled models and the tokenizer',
+  '  --continue LORA            start from this LoRA (same targets, rank, alpha) instead of zero',
   ...optionLines,
 ].join('\n');
 
@@ -73,6 +74,7 @@ export const trainCommand: CliCommand = {
       preset: { type: 'string' },
       prompts: { type: 'string' },
       cache: { type: 'string' },
+      continue: { type: 'string' },
     };
     for (const o of OPTIONS) options[kebab(o.key)] = { type: o.kind === 'bool' ? 'boolean' : 'string' };
     const { values } = parseArgs({ args, options });
@@ -103,6 +105,7 @@ export const trainCommand: CliCommand = {
           config,
           samplePrompts: prompts,
           cacheDir: join(cacheDirArg(typeof v.cache === 'string' ? v.cache : undefined, io.cwd)),
+          ...(typeof v.continue === 'string' ? { initialLoRA: resolve(io.cwd, v.continue) } : {}),
         },
         { post: (m) => report(io, m), signal: abort.signal, pause: new PauseGate() },
       );
