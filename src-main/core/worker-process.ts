@@ -2,7 +2,7 @@
 // takes the window down. Plain Node uses child_process.fork; Electron passes its utilityProcess launcher.
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostMessage, WorkerMessage } from '../train/messages';
 
@@ -26,8 +26,9 @@ const STDERR_KEEP = 4000;
  */
 export function workerEntry(): { path: string; execArgv: string[] } {
   const here = dirname(fileURLToPath(import.meta.url));
-  const bundled = join(here, 'worker.js');
-  if (existsSync(bundled)) return { path: bundled, execArgv: [] };
+  // Bundled: this code sits in out/main/ or in out/main/chunks/, next to or below worker.js.
+  const bundled = [join(here, 'worker.js'), join(here, '..', 'worker.js')].find((p) => existsSync(p));
+  if (bundled && !here.includes(`${sep}src-main${sep}`)) return { path: bundled, execArgv: [] };
   return { path: resolve(here, '../train/worker.ts'), execArgv: ['--import', 'tsx'] };
 }
 

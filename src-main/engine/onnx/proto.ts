@@ -1,7 +1,7 @@
 // ONNX ModelProto writer: the subset of onnx.proto3 the emitter needs, declared as a protobufjs
 // reflection schema. Field numbers follow github.com/onnx/onnx onnx/onnx.proto3 (IR version 10).
 
-import protobuf from 'protobufjs/light';
+import protobuf from 'protobufjs/light.js';
 
 export const IR_VERSION = 10;
 export const OPSET = 21;
