@@ -135,4 +135,20 @@ describe('runTrainJob', () => {
     ]);
     expect(messages.filter((x) => x.type === 'sample')).toHaveLength(1);
   });
+
+  it('previews never change the adapter: with previews every step the bytes equal a run without', async () => {
+    const over = { maxSteps: 3, saveEverySteps: 0 };
+    const withPreviews = {
+      ...spec(join(dir, 'run-p'), { ...over, sampleEverySteps: 1 }),
+      samplePrompts: ['ink --w 32 --h 32 --s 1'],
+    };
+    await runTrainJob(withPreviews, { post: () => {} });
+    await runTrainJob(spec(join(dir, 'run-q'), { ...over, sampleEverySteps: 0 }), { post: () => {} });
+    const [p, q] = await Promise.all(
+      ['run-p', 'run-q'].map((r) => readFile(join(dir, r, 'ink.safetensors'))),
+    );
+    const dataOf = (buf: Buffer) => buf.subarray(8 + Number(buf.readBigUInt64LE(0)));
+    expect(dataOf(p).equals(dataOf(q))).toBe(true);
+    expect((await readdir(join(dir, 'run-p', 'samples'))).filter((f) => f.endsWith('.png'))).toHaveLength(3);
+  });
 });
