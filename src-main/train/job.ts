@@ -198,6 +198,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
         minSnrGamma: config.minSnrGamma,
         noiseOffset: config.noiseOffset,
         ...(config.gradientCheckpointing ? { checkpoint: UNET_BLOCK_SEGMENTS } : {}),
+        ...(config.precision === 'fp16' ? { precision: 'f16' as const } : {}),
       },
       onnx,
     ),

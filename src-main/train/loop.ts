@@ -27,6 +27,8 @@ export const NOISE_FEEDS = {
 export interface StepResult {
   loss: number;
   grads: Tensors;
+  /** f16 steps: false when a gradient overflowed under the current loss scale. */
+  allFinite?: boolean;
 }
 
 /** The compiled training step: feeds + current parameters → loss and a gradient per parameter. */
@@ -154,11 +156,21 @@ function scaleInPlace(grads: Tensors, factor: number): void {
 }
 
 /** Runs the accumulated micro-batches of optimizer step `step`; returns the mean loss and mean gradients. */
-async function accumulate(run: TrainRun, params: Tensors, step: number): Promise<StepResult> {
+async function accumulate(
+  run: TrainRun,
+  params: Tensors,
+  step: number,
+  lossScale: number,
+): Promise<StepResult> {
   const { config, data } = run;
   const accum = config.gradientAccumulation;
   let loss = 0;
+  let allFinite = true;
   const sum: Tensors = new Map();
+  const scale: Record<string, TensorValue> =
+    config.precision === 'fp16'
+      ? { [STEP_INPUTS.lossScale]: { dtype: 'f32', shape: [], data: Float32Array.of(lossScale) } }
+      : {};
   for (let m = 0; m < accum; m++) {
     const micro = step * accum + m;
     const epoch = Math.floor(micro / data.batchesPerEpoch);
@@ -178,7 +190,7 @@ async function accumulate(run: TrainRun, params: Tensors, step: number): Promise
       else for (let i = 0; i < g.length; i++) acc[i] += g[i] / accum;
     }
   }
-  return { loss, grads: sum };
+  return { loss, grads: sum, allFinite };
 }
 
 /**
@@ -234,10 +246,10 @@ export async function runTraining(run: TrainRun, hooks: TrainHooks): Promise<Tra
     while (counters.step < total) {
       await hooks.pause?.wait();
       if (hooks.signal?.aborted) break;
-      const { loss, grads } = await accumulate(run, params, counters.step);
+      const { loss, grads, allFinite } = await accumulate(run, params, counters.step, counters.lossScale);
       const lr = learningRateAt(lrSpec, counters.step);
       const norm = globalNorm(grads);
-      if (Number.isFinite(norm) && Number.isFinite(loss)) {
+      if (allFinite !== false && Number.isFinite(norm) && Number.isFinite(loss)) {
         if (config.maxGradNorm > 0 && norm > config.maxGradNorm)
           scaleInPlace(grads, config.maxGradNorm / (norm + 1e-6));
         optimizer.step(params, grads, lr);

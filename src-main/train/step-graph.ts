@@ -3,7 +3,13 @@
 // Randomness (noise, timesteps, offset noise) stays in TS and is fed; tables: noise-schedule.ts.
 
 import { grad, Graph, type Dim, type Node } from '../engine';
-import { checkpointScopes, gradCheckpointed, type CheckpointPolicy } from '../engine/passes/recompute';
+import { applyPrecision, LOSS_SCALE_INPUT, scaledGrad } from '../engine/passes/precision';
+import {
+  checkpointScopes,
+  gradCheckpointed,
+  recompute,
+  type CheckpointPolicy,
+} from '../engine/passes/recompute';
 import type { FamilyConfig } from '../models/families';
 import { RuntimeLoRA, type InjectModule, type LoRAInputs } from '../lora/inject';
 import { noiseTables } from './noise-schedule';
@@ -40,6 +46,8 @@ export interface StepGraphOptions {
   timestepDtype?: 'i64' | 'f32';
   /** Gradient checkpointing: recompute these segments in the backward (e.g. `UNET_BLOCK_SEGMENTS`). */
   checkpoint?: CheckpointPolicy;
+  /** 'f16': half-precision compute with f32 master weights and a `loss_scale` Input (GPU providers). */
+  precision?: 'f32' | 'f16';
 }
 
 /** One checkpoint segment per UNet block (`input_blocks.N`, `middle_block`, `output_blocks.N`). */
@@ -56,6 +64,8 @@ export const STEP_INPUTS = {
   textEmbeds: 'text_embeds',
   timeIds: 'time_ids',
   offsetNoise: 'offset_noise',
+  /** f16 graphs only: the dynamic loss scale (a scalar). */
+  lossScale: LOSS_SCALE_INPUT,
 } as const;
 
 export interface StepGraph {
@@ -74,6 +84,10 @@ export interface StepGraph {
 
 /** Name of the gradient output of a LoRA Input. @example gradName('lora.x.down') === 'grad.lora.x.down' */
 export const gradName = (inputName: string): string => `grad.${inputName}`;
+
+/** Bool output of f16 step graphs: every gradient is finite (else the loop skips the step). */
+export const ALL_FINITE_OUTPUT = 'all_finite';
+const LOSS_SCOPE = 'loss';
 
 function conditioning(
   g: Graph,
@@ -126,11 +140,14 @@ export function buildStepGraph(o: StepGraphOptions): StepGraph {
   const noisy = g.add(g.mul(signal, x0), g.mul(noise, eps)); // [B, C, h, w]
   const prediction = o.denoiser(g, { sample: noisy, timestep: t, ...conditioning(g, config, s) });
   const target = config.prediction === 'v' ? g.sub(g.mul(signal, eps), g.mul(noise, x0)) : eps;
-  const diff = g.sub(g.cast(prediction, 'f32'), target);
-  const mse = g.reduceMean(g.mul(diff, diff), [1, 2, 3], false); // [B]
-  const weighted =
-    o.minSnrGamma === undefined ? mse : g.mul(mse, g.reshape(perSample(tables.weight), [s.batch]));
-  const loss = g.reduceMean(weighted, [0], false); // []
+  // The loss lives in its own scope so the f16 policy keeps it in f32.
+  const loss = g.scope(LOSS_SCOPE, () => {
+    const diff = g.sub(g.cast(prediction, 'f32'), target);
+    const mse = g.reduceMean(g.mul(diff, diff), [1, 2, 3], false); // [B]
+    const weighted =
+      o.minSnrGamma === undefined ? mse : g.mul(mse, g.reshape(perSample(tables.weight), [s.batch]));
+    return g.reduceMean(weighted, [0], false); // []
+  });
   const unreached = lora.unreached();
   if (unreached.length)
     throw new Error(
@@ -138,13 +155,28 @@ export function buildStepGraph(o: StepGraphOptions): StepGraph {
     );
   const params = lora.inputs;
   const wrt = params.flatMap((p) => [p.down, p.up]);
+  const named = (lossOut: Node, grads: readonly Node[]) => {
+    const outputs: Record<string, Node> = { loss: lossOut };
+    params.forEach((p, i) => {
+      outputs[gradName(p.down.name!)] = grads[2 * i];
+      outputs[gradName(p.up.name!)] = grads[2 * i + 1];
+    });
+    return outputs;
+  };
+  if (o.precision === 'f16') {
+    // f16 compute, f32 master LoRA weights and loss; the loss is scaled by the `loss_scale` Input and the
+    // gradients unscaled, with `all_finite` telling the loop whether to apply or skip the step.
+    const p = applyPrecision(
+      { loss },
+      { compute: 'f16', master: wrt, f32Scopes: (sc) => sc.startsWith(LOSS_SCOPE) },
+    );
+    const remat = o.checkpoint ? recompute(p.graph, o.checkpoint) : undefined;
+    const sg = scaledGrad(p.graph, p.node(loss), wrt.map(p.node), remat ? { rematerialize: remat } : {});
+    const outputs = { ...named(p.outputs.loss, sg.grads), [ALL_FINITE_OUTPUT]: sg.allFinite };
+    return { graph: p.graph, lora, params, loss: p.outputs.loss, prediction, target, outputs };
+  }
   const grads = o.checkpoint
     ? gradCheckpointed(g, loss, wrt, { checkpoint: o.checkpoint })
     : grad(g, loss, wrt);
-  const outputs: Record<string, Node> = { loss };
-  params.forEach((p, i) => {
-    outputs[gradName(p.down.name!)] = grads[2 * i];
-    outputs[gradName(p.up.name!)] = grads[2 * i + 1];
-  });
-  return { graph: g, lora, params, loss, prediction, target, outputs };
+  return { graph: g, lora, params, loss, prediction, target, outputs: named(loss, grads) };
 }

@@ -5,7 +5,7 @@ import type { TensorValue } from '../engine/runtime/tensor-io';
 import { compileGraph, type CompileOptions } from '../engine/runtime/compile';
 import { DeviceTensor, readBack, type Feed } from '../engine/runtime/session';
 import { moduleName } from '../lora/adapter-weights';
-import { buildStepGraph, gradName, type StepGraphOptions } from './step-graph';
+import { ALL_FINITE_OUTPUT, buildStepGraph, gradName, type StepGraphOptions } from './step-graph';
 
 /** Which module and matrix an A/B Input carries (module as in `LoRAModuleWeights.module`). */
 export interface ParamRole {
@@ -17,6 +17,8 @@ export interface TrainStepResult {
   loss: number;
   /** d loss / d param, keyed like `paramNames`, shaped like the param. */
   grads: Map<string, Float32Array>;
+  /** f16 graphs: false when some gradient overflowed (the step must be skipped). */
+  allFinite?: boolean;
 }
 
 export interface TrainStep {
@@ -74,7 +76,10 @@ export async function compileTrainStep(
     const grads = new Map<string, Float32Array>();
     for (const name of paramNames)
       grads.set(name, asF32(gradName(name), await hostValue(gradName(name), out[gradName(name)])));
-    return { loss, grads };
+    const finite = out[ALL_FINITE_OUTPUT];
+    if (finite === undefined) return { loss, grads };
+    const flag = await hostValue(ALL_FINITE_OUTPUT, finite);
+    return { loss, grads, allFinite: Number(flag.data[0]) !== 0 };
   };
   return { paramNames, paramShapes, paramRoles, run, dispose: () => session.dispose() };
 }
