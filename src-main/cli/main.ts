@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { toErrorData } from '../api/errors';
 import { APP_VERSION } from '../core/app-info';
+import { compareCommand } from './commands/compare';
 import { convertLoraCommand } from './commands/convert-lora';
 import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
@@ -17,6 +18,7 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   [infoCommand.name]: infoCommand,
   [trainCommand.name]: trainCommand,
   [sampleCommand.name]: sampleCommand,
+  [compareCommand.name]: compareCommand,
   [exportCommand.name]: exportCommand,
   [mergeCommand.name]: mergeCommand,
   [convertLoraCommand.name]: convertLoraCommand,

@@ -77,7 +77,8 @@ export class CheckpointModel implements DiffusionModel {
   /** The adapter the UNet applies (null: the base model); the compiled graphs stay valid for the same modules. */
   setLoRA(adapter: LoRAAdapter | null, strength = 1): void {
     if (!adapter) {
-      this.lora = null;
+      // Compiled graphs keep their LoRA inputs: strength 0 adds exactly zero, i.e. the base model.
+      if (this.lora) this.lora = { ...this.lora, strength: 0 };
       return;
     }
     const modules = injectModulesOf(this.ckpt, adapter);

@@ -1,7 +1,7 @@
 // One training run, start to finish, as the worker runs it: open the model, scan the dataset, fill the latent
 // cache, plan and initialise the LoRA, compile one training step per batch shape, run the loop, and export
 // kohya adapters (checkpoints and final) and preview images into the run folder.
-import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { TensorValue } from '../engine';
@@ -17,6 +17,8 @@ import { buildUNet } from '../models/unet';
 import { VAE } from '../models/vae-run';
 import { componentOf, openCheckpoint } from '../models/weights';
 import { CheckpointModel } from '../sample/checkpoint-model';
+import type { GridColumn } from '../sample/compare-grid';
+import { compareRun } from '../sample/compare-run';
 import { parsePromptLine } from '../sample/prompt-file';
 import { isSamplerName } from '../sample/samplers/index';
 import { txt2img } from '../sample/txt2img';
@@ -255,7 +257,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
   };
   try {
     stage('Training');
-    return await runTraining(
+    const outcome = await runTraining(
       { config, runDir: spec.runDir, step, data, params, shapes, identity },
       {
         exportAdapter,
@@ -266,6 +268,29 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
         ...(hooks.pause ? { pause: hooks.pause } : {}),
       },
     );
+    if (outcome.status === 'finished' && prompts.length) {
+      // The contact sheet users judge a run by: base, the last checkpoints, and the final adapter at ½ and 1.
+      stage('Rendering the compare grid');
+      previewer ??= await CheckpointModel.open(spec.modelPath, { tokenizer, ...onnx, hash: false });
+      const saved = (await readdir(spec.runDir))
+        .filter((f) => /-step\d+\.safetensors$/.test(f))
+        .sort()
+        .slice(-3);
+      const columns: GridColumn[] = [
+        { label: 'base' },
+        ...saved.map((f) => ({
+          label: f.replace(/^.*-step0*(\d+)\.safetensors$/, 'step $1'),
+          lora: { path: join(spec.runDir, f), strength: 1 },
+        })),
+        { label: 'final ×0.5', lora: { path: outcome.adapterPath, strength: 0.5 } },
+        { label: 'final ×1', lora: { path: outcome.adapterPath, strength: 1 } },
+      ];
+      await compareRun(previewer, prompts, columns, {
+        seed: config.seed,
+        out: join(spec.runDir, SAMPLES_DIR, 'compare'),
+      });
+    }
+    return outcome;
   } finally {
     step.dispose();
     encoder.dispose();

@@ -134,6 +134,10 @@ describe('runTrainJob', () => {
       { step: 2, index: 0, prompt: 'ink cat', path: join(dir, 'run-c', 'samples', 'step000002-0.png') },
     ]);
     expect(messages.filter((x) => x.type === 'sample')).toHaveLength(1);
+    const grid = JSON.parse(await readFile(join(dir, 'run-c', 'samples', 'compare.json'), 'utf8')) as {
+      columns: { label: string }[];
+    };
+    expect(grid.columns.map((c) => c.label)).toEqual(['base', 'final ×0.5', 'final ×1']);
   });
 
   it('previews never change the adapter: with previews every step the bytes equal a run without', async () => {

@@ -1,0 +1,66 @@
+// Renders a compare grid with a real model: each prompt (kohya prompt-file options) for each column — the
+// base model, or an adapter file at a strength — with the prompt's own seed, so columns differ only by the
+// adapter. Writes the contact sheet PNG and its cell table (JSON) for the gallery.
+import { writeFile } from 'node:fs/promises';
+import type { LoRAAdapter } from '../lora/adapter-weights';
+import { loadLoRA } from '../lora/load';
+import { writeFileAtomic } from '../dataset/project-files';
+import type { CheckpointModel } from './checkpoint-model';
+import { compareGrid, type CompareGrid, type GridColumn } from './compare-grid';
+import type { SamplePrompt } from './prompt-file';
+import { isSamplerName } from './samplers/index';
+import { txt2img } from './txt2img';
+
+export interface CompareOptions {
+  /** Seed for prompts that set none. */
+  seed: number;
+  /** Writes `<out>.png` and `<out>.json` when given. */
+  out?: string;
+}
+
+/** @example await compareRun(model, prompts, [{ label: 'base' }, { label: '1.0', lora: { path, strength: 1 } }], { seed: 1, out: '/run/compare' }) */
+export async function compareRun(
+  model: CheckpointModel,
+  prompts: readonly SamplePrompt[],
+  columns: readonly GridColumn[],
+  options: CompareOptions,
+): Promise<CompareGrid> {
+  const adapters = new Map<string, LoRAAdapter>();
+  const byText = new Map(prompts.map((p) => [p.prompt, p]));
+  const grid = await compareGrid(
+    prompts.map((p) => p.prompt),
+    columns,
+    async (text, column) => {
+      const p = byText.get(text)!;
+      if (column.lora && column.lora.strength !== 0) {
+        let adapter = adapters.get(column.lora.path);
+        if (!adapter) {
+          adapter = (await loadLoRA(column.lora.path)).adapter;
+          adapters.set(column.lora.path, adapter);
+        }
+        model.setLoRA(adapter, column.lora.strength);
+      } else model.setLoRA(null);
+      const { png } = await txt2img(model, {
+        prompt: p.prompt,
+        negative: p.negative,
+        seed: p.seed ?? options.seed,
+        steps: p.steps,
+        cfg: p.cfg,
+        sampler: p.sampler && isSamplerName(p.sampler) ? p.sampler : 'euler_a',
+        width: p.width,
+        height: p.height,
+      });
+      return png;
+    },
+  );
+  model.setLoRA(null);
+  if (options.out) {
+    await writeFile(`${options.out}.png`, grid.png);
+    const cells = grid.cells.map(({ row, column, prompt, label }) => ({ row, column, prompt, label }));
+    await writeFileAtomic(
+      `${options.out}.json`,
+      JSON.stringify({ columns, prompts: prompts.map((p) => p.prompt), cells }, null, 2),
+    );
+  }
+  return grid;
+}
