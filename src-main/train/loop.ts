@@ -175,11 +175,10 @@ async function accumulate(
     const micro = step * accum + m;
     const epoch = Math.floor(micro / data.batchesPerEpoch);
     const batch = await data.batch(epoch, micro % data.batchesPerEpoch);
-    const result = await run.step.run(
-      { ...batch.feeds, ...noiseFeeds(config, batch.latentShape, micro) },
-      params,
-    );
+    const feeds = { ...batch.feeds, ...noiseFeeds(config, batch.latentShape, micro), ...scale };
+    const result = await run.step.run(feeds, params);
     loss += result.loss / accum;
+    if (result.allFinite === false) allFinite = false;
     for (const [name, g] of result.grads) {
       const acc = sum.get(name);
       if (!acc)
