@@ -5,6 +5,7 @@ import { toErrorData } from '../api/errors';
 import { APP_VERSION } from '../core/app-info';
 import { compareCommand } from './commands/compare';
 import { convertLoraCommand } from './commands/convert-lora';
+import { devicesCommand } from './commands/devices';
 import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
@@ -23,6 +24,7 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   [mergeCommand.name]: mergeCommand,
   [convertLoraCommand.name]: convertLoraCommand,
   [evalCommand.name]: evalCommand,
+  [devicesCommand.name]: devicesCommand,
 };
 
 function helpText(): string {
