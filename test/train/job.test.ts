@@ -119,6 +119,17 @@ describe('runTrainJob', () => {
     });
   });
 
+  it('trains SDXL (pooled text and size ids) and SD2 (OpenCLIP, linear projections) tiny models too', async () => {
+    for (const id of ['tiny-sdxl', 'tiny-sd2'] as const) {
+      const s = { ...spec(join(dir, `run-${id}`), { maxSteps: 3, saveEverySteps: 0 }), modelPath: paths[id] };
+      const out = await runTrainJob(s, { post: () => {} });
+      expect(out.status).toBe('finished');
+      const { adapter } = await loadLoRA(out.adapterPath);
+      expect(adapter.family).toBe(id);
+      expect(adapter.modules.some((m) => m.B.some((v) => v !== 0))).toBe(true);
+    }
+  });
+
   it('renders preview prompts into the run folder with an index', async () => {
     const messages: WorkerMessage[] = [];
     const s = {
