@@ -21,23 +21,23 @@ export interface UNetInputs {
 }
 
 /** Graph-building context: the graph, the weights and the config, threaded through every block. */
-interface Ctx {
+export interface UNetCtx {
   g: Graph;
   w: UNetWeights;
   c: UNetConfig;
 }
 
-const at = <T>(x: Ctx, name: string | number, fn: () => T): T => x.g.scope(name, fn);
-const param = (x: Ctx, name: string, shape: number[]) => x.w.param(x.g, x.g.paramName(name), shape);
+const at = <T>(x: UNetCtx, name: string | number, fn: () => T): T => x.g.scope(name, fn);
+const param = (x: UNetCtx, name: string, shape: number[]) => x.w.param(x.g, x.g.paramName(name), shape);
 
-function linear(x: Ctx, name: string | number, h: Node, inF: number, outF: number, bias = true): Node {
+function linear(x: UNetCtx, name: string | number, h: Node, inF: number, outF: number, bias = true): Node {
   return at(x, name, () =>
     nn.linear(x.g, h, param(x, 'weight', [outF, inF]), bias ? param(x, 'bias', [outF]) : undefined),
   );
 }
 
 function conv(
-  x: Ctx,
+  x: UNetCtx,
   name: string | number,
   h: Node,
   cin: number,
@@ -53,20 +53,21 @@ function conv(
   );
 }
 
-function groupNorm(x: Ctx, name: string | number, h: Node, ch: number, eps: number): Node {
+function groupNorm(x: UNetCtx, name: string | number, h: Node, ch: number, eps: number): Node {
   return at(x, name, () =>
     nn.groupNorm(x.g, h, x.c.normGroups, param(x, 'weight', [ch]), param(x, 'bias', [ch]), eps),
   );
 }
 
-function layerNorm(x: Ctx, name: string, h: Node, ch: number): Node {
+function layerNorm(x: UNetCtx, name: string, h: Node, ch: number): Node {
   return at(x, name, () =>
     nn.layerNorm(x.g, h, param(x, 'weight', [ch]), param(x, 'bias', [ch]), x.c.layerNormEps),
   );
 }
 
-/** ResBlock: GN→SiLU→conv, + projected time embedding per channel, GN→SiLU→conv, + (1×1-conv) skip. */
-function resBlock(x: Ctx, h: Node, emb: Node, cin: number, cout: number): Node {
+/** ResBlock: GN→SiLU→conv, + projected time embedding per channel, GN→SiLU→conv, + (1×1-conv) skip.
+ * @example at(x, 0, () => resBlock(x, h, emb, 320, 640)) // inside scope 'input_blocks.4' */
+export function resBlock(x: UNetCtx, h: Node, emb: Node, cin: number, cout: number): Node {
   const { g } = x;
   const eps = x.c.normEps;
   let y = conv(x, 'in_layers.2', nn.silu(g, groupNorm(x, 'in_layers.0', h, cin, eps)), cin, cout, 3);
@@ -77,7 +78,17 @@ function resBlock(x: Ctx, h: Node, emb: Node, cin: number, cout: number): Node {
   return g.add(skip, y);
 }
 
-function attention(x: Ctx, name: string, h: Node, ctx: Node, ch: number, ctxCh: number, heads: number): Node {
+/** Multi-head attention of `h` over `ctx` (self-attention when ctx is h); q/k/v without bias, to_out.0 with.
+ * @example attention(x, 'attn2', normed, context, 320, 768, 8) */
+export function attention(
+  x: UNetCtx,
+  name: string,
+  h: Node,
+  ctx: Node,
+  ch: number,
+  ctxCh: number,
+  heads: number,
+): Node {
   return at(x, name, () => {
     const q = linear(x, 'to_q', h, ch, ch, false);
     const k = linear(x, 'to_k', ctx, ctxCh, ch, false);
@@ -87,7 +98,7 @@ function attention(x: Ctx, name: string, h: Node, ctx: Node, ch: number, ctxCh: 
 }
 
 /** BasicTransformerBlock: self-attention, cross-attention, GEGLU feed-forward, each pre-LN and residual. */
-function transformerBlock(x: Ctx, h: Node, context: Node, ch: number, heads: number): Node {
+function transformerBlock(x: UNetCtx, h: Node, context: Node, ch: number, heads: number): Node {
   const { g } = x;
   const ctxCh = x.c.crossAttentionDim;
   const n1 = layerNorm(x, 'norm1', h, ch);
@@ -102,7 +113,14 @@ function transformerBlock(x: Ctx, h: Node, context: Node, ch: number, heads: num
 }
 
 /** SpatialTransformer: GN → proj_in (1×1 conv or linear) → blocks over h·w tokens → proj_out, + input. */
-function spatialTransformer(x: Ctx, h: Node, context: Node, ch: number, depth: number, heads: number): Node {
+function spatialTransformer(
+  x: UNetCtx,
+  h: Node,
+  context: Node,
+  ch: number,
+  depth: number,
+  heads: number,
+): Node {
   const { g } = x;
   const [n, , hh, ww] = h.shape;
   const normed = groupNorm(x, 'norm', h, ch, x.c.transformerNormEps);
@@ -121,7 +139,7 @@ function spatialTransformer(x: Ctx, h: Node, context: Node, ch: number, depth: n
 }
 
 /** Time embedding (+ SDXL's pooled-text/size-id embedding), [N, timeEmbedDim]. */
-function embedding(x: Ctx, inputs: UNetInputs): Node {
+function embedding(x: UNetCtx, inputs: UNetInputs): Node {
   const { g, c } = x;
   const c0 = c.blockOutChannels[0];
   const emb = timeEmbedDim(c);
@@ -142,11 +160,21 @@ function embedding(x: Ctx, inputs: UNetInputs): Node {
 }
 
 /**
+ * The precision pass's f32 scopes for this UNet: SD2.x's `upcast_attention` (§G.1) computes attention scores,
+ * softmax and the value mix in f32, since f16 scores overflow there; the q/k/v/out projections stay in the
+ * compute dtype. Undefined when the family does not upcast.
+ * @example applyPrecision({ out }, { compute: 'f16', f32Scopes: unetF32Scopes(FAMILIES.sd2.unet) })
+ */
+export function unetF32Scopes(config: UNetConfig): ((scope: string) => boolean) | undefined {
+  return config.upcastAttention ? (scope) => /\.attn[12]$/.test(scope) : undefined;
+}
+
+/**
  * The UNet's prediction (ε or v, per the checkpoint) for noisy latents at timesteps under a text context.
  * @example const eps = buildUNet(g, FAMILIES.sd1.unet, componentOf(ckpt, 'unet'), { sample, timestep, context })
  */
 export function buildUNet(g: Graph, config: UNetConfig, weights: UNetWeights, inputs: UNetInputs): Node {
-  const x: Ctx = { g, w: weights, c: config };
+  const x: UNetCtx = { g, w: weights, c: config };
   const L = config.layersPerBlock;
   const chans = config.blockOutChannels;
   const last = chans.length - 1;

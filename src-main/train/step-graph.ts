@@ -4,6 +4,7 @@
 
 import { grad, Graph, type Dim, type Node } from '../engine';
 import { applyPrecision, LOSS_SCALE_INPUT, scaledGrad } from '../engine/passes/precision';
+import { unetF32Scopes } from '../models/unet';
 import {
   checkpointScopes,
   gradCheckpointed,
@@ -164,11 +165,16 @@ export function buildStepGraph(o: StepGraphOptions): StepGraph {
     return outputs;
   };
   if (o.precision === 'f16') {
+    const attentionUpcast = unetF32Scopes(config.unet);
     // f16 compute, f32 master LoRA weights and loss; the loss is scaled by the `loss_scale` Input and the
     // gradients unscaled, with `all_finite` telling the loop whether to apply or skip the step.
     const p = applyPrecision(
       { loss },
-      { compute: 'f16', master: wrt, f32Scopes: (sc) => sc.startsWith(LOSS_SCOPE) },
+      {
+        compute: 'f16',
+        master: wrt,
+        f32Scopes: (sc) => sc.startsWith(LOSS_SCOPE) || (attentionUpcast?.(sc) ?? false),
+      },
     );
     const remat = o.checkpoint ? recompute(p.graph, o.checkpoint) : undefined;
     const sg = scaledGrad(p.graph, p.node(loss), wrt.map(p.node), remat ? { rematerialize: remat } : {});

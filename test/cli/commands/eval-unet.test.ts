@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src-main/cli/main';
+import { evalUnet } from '../../../src-main/cli/commands/eval-unet';
 import type { CliIo } from '../../../src-main/cli/io';
 import {
   readSafetensorsHeader,
@@ -158,5 +159,41 @@ describe('tessera eval unet / lora-grad / merge', () => {
     expect(names).toContain('loss');
     expect(names).toContain('unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.lora_A.grad');
     expect(Number.isFinite((await readTensorF32(header, 'loss'))[0])).toBe(true);
+  });
+
+  it('evalUnet: SDXL reads text_embeds and time_ids, and names a missing input tensor', async () => {
+    const add = FAMILIES['tiny-sdxl'].unet.addition!;
+    const pooled = add.inputDim - 6 * add.timeEmbedDim;
+    const c = FAMILIES['tiny-sdxl'].unet.crossAttentionDim;
+    const base = [
+      tensorFromF32('sample', 'F32', [2, 4, 8, 8], wave(512, 0.3)),
+      tensorFromF32('timestep', 'F32', [2], Float32Array.of(20, 900)),
+      tensorFromF32('encoder_hidden_states', 'F32', [2, 77, c], wave(2 * 77 * c, 0.05)),
+      tensorFromF32('text_embeds', 'F32', [2, pooled], wave(2 * pooled, 0.2)),
+    ];
+    await writeSafetensors(join(dir, 'xl-partial.safetensors'), base);
+    await writeSafetensors(join(dir, 'xl.safetensors'), [
+      ...base,
+      tensorFromF32('time_ids', 'F32', [2, 6], Float32Array.of(64, 64, 0, 0, 64, 64, 64, 64, 0, 0, 64, 64)),
+    ]);
+    const args = (inputs: string) => [
+      '--model',
+      paths['tiny-sdxl'],
+      '--inputs',
+      inputs,
+      '--out',
+      'xl-out.safetensors',
+      '--onnx-cache',
+      'onnx',
+    ];
+    await expect(evalUnet(args('xl-partial.safetensors'), io())).rejects.toThrow(/no tensor 'time_ids'/);
+    await expect(evalUnet(['--model', paths['tiny-sdxl']], io())).rejects.toThrow(/needs --model, --inputs/);
+    const out = io();
+    expect(await evalUnet(args('xl.safetensors'), out)).toBe(0);
+    expect(out.lines.join('\n')).toMatch(/out \[2, 4, 8, 8\]/);
+    const got = await read('xl-out.safetensors', 'out');
+    expect(got.length).toBe(2 * 4 * 8 * 8);
+    expect(Array.from(got).every(Number.isFinite)).toBe(true);
+    expect(Array.from(got.slice(0, 256))).not.toEqual(Array.from(got.slice(256))); // the batch rows differ
   });
 });
