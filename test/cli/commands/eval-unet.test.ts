@@ -28,10 +28,10 @@ beforeAll(async () => {
     tensorFromF32('encoder_hidden_states', 'F32', [1, 77, c], wave(77 * c, 0.05)),
   ]);
   await writeSafetensors(join(dir, 'step.safetensors'), [
-    tensorFromF32('latents', 'F32', [1, 4, 8, 8], wave(256, 0.3)),
-    tensorFromF32('noise', 'F32', [1, 4, 8, 8], wave(256, 0.9)),
-    tensorFromF32('timesteps', 'F32', [1], Float32Array.of(500)),
+    tensorFromF32('sample', 'F32', [1, 4, 8, 8], wave(256, 0.3)),
+    tensorFromF32('timestep', 'F32', [1], Float32Array.of(500)),
     tensorFromF32('encoder_hidden_states', 'F32', [1, 77, c], wave(77 * c, 0.05)),
+    tensorFromF32('target', 'F32', [1, 4, 8, 8], wave(256, 0.9)),
   ]);
 });
 afterAll(async () => {
@@ -133,7 +133,7 @@ describe('tessera eval unet / lora-grad / merge', () => {
     expect(worst).toBeLessThan(1e-4);
   });
 
-  it('writes the training loss and one gradient per LoRA matrix under PEFT module names', async () => {
+  it("writes the MSE loss against a target and one gradient per LoRA matrix under the file's own keys", async () => {
     const out = io();
     expect(
       await runCli(
@@ -157,7 +157,10 @@ describe('tessera eval unet / lora-grad / merge', () => {
     const header = await readSafetensorsHeader(join(dir, 'grad.safetensors'));
     const names = [...header.tensors.keys()];
     expect(names).toContain('loss');
-    expect(names).toContain('unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.lora_A.grad');
+    const lora = await readSafetensorsHeader(paths['tiny-sd1-lora']);
+    const matrices = [...lora.tensors.keys()].filter((k) => k.endsWith('.weight')).sort();
+    expect(names.filter((n) => n !== 'loss').sort()).toEqual(matrices);
+    for (const k of matrices) expect(header.tensors.get(k)?.shape).toEqual(lora.tensors.get(k)?.shape);
     expect(Number.isFinite((await readTensorF32(header, 'loss'))[0])).toBe(true);
   });
 
