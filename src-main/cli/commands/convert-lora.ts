@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { convertLoRA } from '../../lora/convert';
 import { UsageError, type CliCommand, type CliIo } from '../io';
 
-const USAGE = `Usage: tessera convert-lora IN.safetensors OUT.safetensors [--to kohya|peft] [--dtype fp16|bf16|fp32] [--allow-drop]
+const USAGE = `Usage: tessera convert-lora IN.safetensors --to kohya|peft --out OUT.safetensors [--dtype fp16|bf16|fp32] [--allow-drop]
+       (OUT may also be given as a second path)
 
 Rewrites a LoRA in another naming with the same effective weights: kohya (A1111, Forge, ComfyUI,
 InvokeAI, sd-scripts) or PEFT/diffusers. Refuses to drop keys it cannot convert unless --allow-drop.
@@ -24,17 +25,19 @@ export const convertLoraCommand: CliCommand = {
       args,
       options: {
         to: { type: 'string', default: 'kohya' },
+        out: { type: 'string' },
         dtype: { type: 'string' },
         'allow-drop': { type: 'boolean' },
       },
       allowPositionals: true,
     });
-    if (positionals.length !== 2) throw new UsageError('convert-lora needs IN and OUT paths');
+    const paths = values.out ? [...positionals, values.out] : positionals;
+    if (paths.length !== 2) throw new UsageError('convert-lora needs IN and --out OUT');
     if (values.to !== 'kohya' && values.to !== 'peft')
       throw new UsageError(`--to must be kohya or peft, not "${values.to}"`);
     if (values.dtype !== undefined && !Object.hasOwn(DTYPES, values.dtype))
       throw new UsageError(`--dtype must be fp16, bf16 or fp32, not "${values.dtype}"`);
-    const [input, output] = positionals.map((p) => resolve(io.cwd, p));
+    const [input, output] = paths.map((p) => resolve(io.cwd, p));
     const result = await convertLoRA(input, output, values.to, {
       allowDrop: values['allow-drop'] === true,
       ...(values.dtype ? { dtype: DTYPES[values.dtype as keyof typeof DTYPES] } : {}),

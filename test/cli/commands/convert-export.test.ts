@@ -26,9 +26,9 @@ function memoryIo(): CliIo & { lines: string[]; errors: string[] } {
 describe('tessera convert-lora and export', () => {
   it('converts kohya → PEFT → kohya and exports with a title, keeping every module', async () => {
     const io = memoryIo();
-    expect(await runCli(['convert-lora', paths['tiny-sd1-lora'], 'p.safetensors', '--to', 'peft'], io)).toBe(
-      0,
-    );
+    expect(
+      await runCli(['convert-lora', paths['tiny-sd1-lora'], '--to', 'peft', '--out', 'p.safetensors'], io),
+    ).toBe(0);
     expect(io.lines[0]).toMatch(/^kohya → peft: \d+ modules \(tiny-sd1\)/);
     expect(
       await runCli(
