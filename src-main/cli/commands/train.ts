@@ -1,23 +1,28 @@
 // `tessera train`: a whole run from a terminal (headless GPU boxes, scripts). Same job as the app's worker;
 // Ctrl+C stops after the current step and saves; running the same command again resumes bit-for-bit.
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OPTIONS, PRESETS, resolveConfig, type TrainConfig } from '../../train/config';
 import { runTrainJob } from '../../train/job';
 import { PauseGate } from '../../train/loop';
 import type { WorkerMessage } from '../../train/messages';
 import { cacheDirArg } from '../args';
+import { readTrainFile, type TrainFile } from '../train-file';
 import { UsageError, type CliCommand, type CliIo } from '../io';
 
 const optionLines = OPTIONS.map((o) => `  --${kebab(o.key).padEnd(24)}${o.help}`);
 
 const USAGE = [
-  'Usage: tessera train --model M --dataset DIR --out RUN_DIR [--name NAME] [--preset ID] [options]',
+  'Usage: tessera train [CONFIG.toml] [--model M --dataset DIR --out RUN_DIR] [--name NAME] [--preset ID] [options]',
   '',
   'Trains a LoRA on a folder of images with same-name .txt captions (kohya layout, "10_name" folders repeat).',
   'RUN_DIR receives checkpoints, metrics.jsonl, a TensorBoard log, previews and NAME.safetensors.',
   'Run the same command again to resume from the last checkpoint.',
+  '',
+  'CONFIG.toml: model, dataset, out, name, preset, cache, continue, prompts = [...] or prompts_file, and a',
+  '[train] table of the options below (snake_case, e.g. learning_rate = 1e-4). Flags override the file;',
+  'paths in the file are relative to it.',
   '',
   `  --preset ID                ${PRESETS.map((p) => p.id).join(', ')}`,
   '  --prompts FILE             preview prompts (kohya prompt-file syntax)',
@@ -30,18 +35,17 @@ function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** The training options given on the command line, parsed by the option table's kinds. */
-function configArgs(values: Record<string, string | boolean | undefined>): Partial<TrainConfig> {
+/** Training options by config key (from the file, then the command line), parsed by the option table's kinds. */
+function configArgs(values: Record<string, string | number | boolean | undefined>): Partial<TrainConfig> {
   const out: Record<string, unknown> = {};
   for (const o of OPTIONS) {
-    const raw = values[kebab(o.key)];
+    const raw = values[o.key];
     if (raw === undefined) continue;
     if (o.kind === 'bool') out[o.key] = raw === true || raw === 'true';
-    else if (o.kind === 'choice') out[o.key] = raw;
+    else if (o.kind === 'choice') out[o.key] = String(raw);
     else {
       const n = Number(raw);
-      if (!Number.isFinite(n))
-        throw new UsageError(`--${kebab(o.key)} must be a number, not "${String(raw)}"`);
+      if (!Number.isFinite(n)) throw new UsageError(`${kebab(o.key)} must be a number, not "${String(raw)}"`);
       out[o.key] = n;
     }
   }
@@ -77,18 +81,36 @@ export const trainCommand: CliCommand = {
       continue: { type: 'string' },
     };
     for (const o of OPTIONS) options[kebab(o.key)] = { type: o.kind === 'bool' ? 'boolean' : 'string' };
-    const { values } = parseArgs({ args, options });
-    const v = values as Record<string, string | boolean | undefined>;
-    if (typeof v.model !== 'string' || typeof v.dataset !== 'string' || typeof v.out !== 'string')
-      throw new UsageError('train needs --model, --dataset and --out');
-    const config = resolveConfig(configArgs(v), typeof v.preset === 'string' ? v.preset : undefined);
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
+    if (positionals.length > 1) throw new UsageError('train takes at most one CONFIG.toml');
+    const file: TrainFile = positionals[0]
+      ? await readTrainFile(resolve(io.cwd, positionals[0]))
+      : { prompts: [], options: {} };
+    const flags = values as Record<string, string | boolean | undefined>;
+    const text = (key: string): string | undefined => {
+      const flag = flags[key];
+      if (typeof flag === 'string') return key === 'name' || key === 'preset' ? flag : resolve(io.cwd, flag);
+      const fromFile = file[key as keyof TrainFile];
+      return typeof fromFile === 'string' ? fromFile : undefined;
+    };
+    const [model, dataset, out] = [text('model'), text('dataset'), text('out')];
+    if (!model || !dataset || !out)
+      throw new UsageError('train needs a model, a dataset and an out folder (flags or CONFIG.toml)');
+    const fromFlags = Object.fromEntries(OPTIONS.map((o) => [o.key, flags[kebab(o.key)]]));
+    const merged: Record<string, string | number | boolean | undefined> = {
+      ...file.options,
+      ...Object.fromEntries(Object.entries(fromFlags).filter(([, x]) => x !== undefined)),
+    };
+    const config = resolveConfig(configArgs(merged), text('preset'));
     const prompts =
-      typeof v.prompts === 'string'
-        ? (await readFile(resolve(io.cwd, v.prompts), 'utf8'))
+      typeof flags.prompts === 'string'
+        ? (await readFile(resolve(io.cwd, flags.prompts), 'utf8'))
             .split('\n')
             .filter((l) => l.trim() && !l.startsWith('#'))
-        : [];
-    const runDir = resolve(io.cwd, v.out);
+        : file.prompts;
+    const cont = text('continue');
+    const cache = text('cache');
+    const runDir = out;
     const abort = new AbortController();
     const stop = () => {
       io.err('stopping after this step (the run is saved; run the same command to resume)…');
@@ -99,13 +121,13 @@ export const trainCommand: CliCommand = {
       const outcome = await runTrainJob(
         {
           runDir,
-          modelPath: resolve(io.cwd, v.model),
-          datasetDir: resolve(io.cwd, v.dataset),
-          name: typeof v.name === 'string' ? v.name : 'lora',
+          modelPath: model,
+          datasetDir: dataset,
+          name: text('name') ?? 'lora',
           config,
           samplePrompts: prompts,
-          cacheDir: join(cacheDirArg(typeof v.cache === 'string' ? v.cache : undefined, io.cwd)),
-          ...(typeof v.continue === 'string' ? { initialLoRA: resolve(io.cwd, v.continue) } : {}),
+          cacheDir: cacheDirArg(cache, io.cwd),
+          ...(cont ? { initialLoRA: cont } : {}),
         },
         { post: (m) => report(io, m), signal: abort.signal, pause: new PauseGate() },
       );

@@ -30,6 +30,11 @@ beforeAll(async () => {
   }
   await mkdir(join(dir, 'cache'));
   await copyFile(BPE_PATH, join(dir, 'cache', 'bpe_simple_vocab_16e6.txt.gz'));
+  // The same run as the flags below, as a CONFIG.toml (paths relative to the file).
+  await writeFile(
+    join(dir, 'straight.toml'),
+    `model = "${paths['tiny-sd1']}"\ndataset = "data"\nout = "straight"\nname = "ink"\ncache = "cache"\n\n[train]\nresolution = 64\nmax_steps = 20\nsave_every_steps = 5\nwarmup_steps = 0\nlearning_rate = 0.002\nrank = 4\nalpha = 4\nsave_dtype = "fp32"\nsample_every_steps = 0\n`,
+  );
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -40,11 +45,8 @@ function train(
   out: string,
   killAfter?: RegExp,
 ): Promise<{ code: number | null; signal: string | null; stdout: string }> {
-  const args = [
-    '--import',
-    'tsx',
-    'src-main/cli/main.ts',
-    'train',
+  const entry = ['--import', 'tsx', 'src-main/cli/main.ts', 'train'];
+  const flags = [
     '--model',
     paths['tiny-sd1'],
     '--dataset',
@@ -74,6 +76,7 @@ function train(
     '--sample-every-steps',
     '0',
   ];
+  const args = out.endsWith('.toml') ? [...entry, out] : [...entry, ...flags];
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -92,8 +95,8 @@ const weights = async (path: string) => {
 };
 
 describe('tessera train', () => {
-  it('resumes after SIGKILL to the same final adapter weights as an uninterrupted run', async () => {
-    const straight = await train(join(dir, 'straight'));
+  it('resumes after SIGKILL to the same final adapter weights as an uninterrupted run (given as CONFIG.toml)', async () => {
+    const straight = await train(join(dir, 'straight.toml')); // the same settings as a CONFIG.toml
     expect(straight.code).toBe(0);
     expect(straight.stdout).toMatch(/finished at step 20\/20/);
     const killed = await train(join(dir, 'killed'), /saved .*ink-step000010/);
