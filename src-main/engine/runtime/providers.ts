@@ -66,7 +66,9 @@ export interface ProviderChoice {
 export function bindingDir(platform = `${process.platform}-${process.arch}`): string {
   const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
   const [os, arch] = platform.split('-');
-  return join(dirname(pkg), 'bin', 'napi-v6', os, arch);
+  // NOTE: packaged apps resolve inside app.asar, but native files (and CUDA libraries users add) live unpacked.
+  const root = dirname(pkg).replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
+  return join(root, 'bin', 'napi-v6', os, arch);
 }
 
 /** NOTE: without a DRM render node, any Vulkan adapter Linux offers is a software rasterizer. */
