@@ -1,6 +1,7 @@
 // `npm run bench [section] [filter]`: prints speed and memory figures (never pass/fail), one section per
-// area. Sections: dataset (import + thumbnails), latents (latent-cache throughput), train (UNet forward and training step, tiny and SD1.5 size).
+// area. Sections: engine (conv stack, 4096-token attention, 20k-node session, ops/lines), dataset (import + thumbnails), latents (latent-cache throughput), train (UNet forward and training step, tiny and SD1.5 size).
 import { benchImport } from './bench-dataset';
+import { benchEngine } from './bench-engine';
 import { benchLatents } from './bench-latents';
 import { benchTrain } from './bench-train';
 
@@ -15,6 +16,7 @@ async function dataset(): Promise<string[]> {
 }
 
 const SECTIONS: Record<string, (filter: string) => Promise<string[]>> = {
+  engine: benchEngine,
   dataset,
   latents: () => benchLatents(),
   train: benchTrain,

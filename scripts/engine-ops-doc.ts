@@ -1,11 +1,14 @@
 // Generates docs/engine-ops.md from the OPS table (engine/graph/ops.ts) and the VJP table
-// (engine/autodiff/index.ts): `npx tsx scripts/engine-ops-doc.ts` (with --check it fails when stale).
+// (engine/autodiff/index.ts): `npx tsx scripts/engine-ops-doc.ts [--check] [path]`; --check exits 1 when stale.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { OPS, OP_KINDS, type OpSpec } from '../src-main/engine/graph/ops';
 import { VJP, VJP_FILES } from '../src-main/engine/autodiff/index';
+
+/** The committed doc; its prettier config also formats any other target. */
+export const OPS_DOC = fileURLToPath(new URL('../docs/engine-ops.md', import.meta.url));
 
 function arity(a: OpSpec['arity']): string {
   if (typeof a === 'number') return String(a);
@@ -25,6 +28,7 @@ function vjpFile(op: string): string {
   return file ? `autodiff/${file}` : '?';
 }
 
+/** The doc's markdown before formatting: one table row per op, in OPS order. */
 export function renderOpsDoc(): string {
   const rows = OP_KINDS.map(
     (op) => `| \`${op}\` | ${arity(OPS[op].arity)} | ${attrs(OPS[op])} | ${vjpFile(op)} | ${OPS[op].doc} |`,
@@ -44,10 +48,39 @@ export function renderOpsDoc(): string {
   ].join('\n');
 }
 
-const target = fileURLToPath(new URL('../docs/engine-ops.md', import.meta.url));
-// Formatted as `npm run lint` expects, so the generated file passes prettier --check unchanged.
-const text = await format(renderOpsDoc(), { ...(await resolveConfig(target)), parser: 'markdown' });
-if (process.argv.includes('--check')) {
-  if (readFileSync(target, 'utf8') !== text)
-    throw new Error('docs/engine-ops.md is stale: run npx tsx scripts/engine-ops-doc.ts');
-} else writeFileSync(target, text);
+/**
+ * The doc formatted as `npm run lint` expects (prettier --check passes on the generated file unchanged).
+ * @example writeFileSync(OPS_DOC, await formatOpsDoc())
+ */
+export async function formatOpsDoc(): Promise<string> {
+  return format(renderOpsDoc(), { ...(await resolveConfig(OPS_DOC)), parser: 'markdown' });
+}
+
+/**
+ * CLI body: writes the doc to `path` (default docs/engine-ops.md), or with `--check` compares; returns the exit code.
+ * @example process.exitCode = await opsDocMain(['--check'])
+ */
+export async function opsDocMain(args: readonly string[]): Promise<number> {
+  const check = args.includes('--check');
+  const target = args.find((a) => !a.startsWith('--')) ?? OPS_DOC;
+  const text = await formatOpsDoc();
+  if (!check) {
+    writeFileSync(target, text);
+    return 0;
+  }
+  let current: string;
+  try {
+    current = readFileSync(target, 'utf8');
+  } catch (err) {
+    console.error(
+      `${target}: cannot read (${(err as Error).message}); run npx tsx scripts/engine-ops-doc.ts`,
+    );
+    return 1;
+  }
+  if (current === text) return 0;
+  console.error(`${target} is stale: run npx tsx scripts/engine-ops-doc.ts`);
+  return 1;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url))
+  process.exitCode = await opsDocMain(process.argv.slice(2));

@@ -6,7 +6,7 @@ import type { Node } from '../graph/node';
 import { OPS, isOpKind } from '../graph/ops';
 import { shapeEq, shapeToString } from '../graph/shape';
 import { liveOrder } from '../graph/verify';
-import { VJP } from './index';
+import { VJP, type VjpRule } from './index';
 
 export interface GradOptions {
   /** Gradient of the loss itself; defaults to ones (a scalar 1 broadcast to the loss shape). */
@@ -54,12 +54,17 @@ interface Backprop {
 
 function backprop({ g, needed, grads, rematerialize }: Backprop, n: Node, dy: Node): void {
   if (!isOpKind(n.op) || OPS[n.op].arity === 0) return;
+  // A composite with a declared closed-form gradient (e.g. nn.normalize) skips its internal nodes.
+  const composite = g.compositeVjp(n);
   const rule = VJP[n.op];
-  if (rule === 'nondiff') return;
-  const needs = n.inputs.map((i) => needed.has(i.id));
-  const read = rematerialize ? rematerialize.read(n, dy) : n;
-  const dxs = g.scope(n.scope || 'grad', () => rule.vjp(g, read, dy, needs));
-  n.inputs.forEach((x, i) => {
+  if (!composite && rule === 'nondiff') return;
+  const inputs = composite?.inputs ?? n.inputs;
+  const needs = inputs.map((i) => needed.has(i.id));
+  const read = (m: Node) => (rematerialize ? rematerialize.read(m, dy) : m);
+  const dxs = g.scope(n.scope || 'grad', () =>
+    composite ? composite.vjp(g, dy, read) : (rule as VjpRule).vjp(g, read(n), dy, needs),
+  );
+  inputs.forEach((x, i) => {
     const dx = dxs[i];
     if (!needs[i] || !dx) return;
     const shaped = g.cast(unbroadcast(g, x, dx), x.dtype);

@@ -19,8 +19,19 @@ const CONST_TYPES: Record<DType, (n: number) => ConstData> = {
   bool: (n) => new Uint8Array(n),
 };
 
+/**
+ * A closed-form gradient for a composite whose output is one node (e.g. nn's normalize): autodiff applies it
+ * instead of the rules of the nodes inside. `read` maps a forward node to what the backward may read
+ * (a recomputed copy under checkpointing); the result has one gradient (or null) per entry of `inputs`.
+ */
+export interface CompositeVjp {
+  inputs: readonly Node[];
+  vjp: (g: Graph, dy: Node, read: (n: Node) => Node) => (Node | null)[];
+}
+
 export class Graph {
   private readonly table = new Map<string, Node>();
+  private readonly composites = new Map<number, CompositeVjp>();
   private readonly all: Node[] = [];
   private readonly named = new Map<string, Node>();
   private scopes: string[] = [];
@@ -49,6 +60,19 @@ export class Graph {
     } finally {
       this.scopes.pop();
     }
+  }
+
+  /**
+   * Declares a closed-form gradient for the composite ending at `output` (see CompositeVjp).
+   * @example g.defineVjp(y, { inputs: [x], vjp: (g, dy, read) => [g.mul(dy, read(scale))] })
+   */
+  defineVjp(output: Node, c: CompositeVjp): void {
+    this.composites.set(output.id, c);
+  }
+
+  /** The closed-form gradient declared for `n`, if any (autodiff consults it before the VJP table). */
+  compositeVjp(n: Node): CompositeVjp | undefined {
+    return this.composites.get(n.id);
   }
 
   /** Name of a parameter inside the current scope: `g.scope('conv', () => g.paramName('weight'))` → 'conv.weight'. */

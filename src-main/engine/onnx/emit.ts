@@ -65,8 +65,19 @@ const SCALARS: Record<DType, (v: number) => ArrayBufferView<ArrayBuffer>> = {
   bool: (v) => new Uint8Array([v ? 1 : 0]),
 };
 
-function rawBytes(data: NonNullable<Node['data']>): Uint8Array {
-  return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+/** Little-endian bytes of a Constant's data in its own dtype. */
+function rawBytes(dtype: DType, data: NonNullable<Node['data']>): Uint8Array {
+  // NOTE: the builder contract keeps f16/bf16 constants as Float32Array values; ONNX wants 16-bit patterns.
+  // A Uint16Array is already raw bits and passes through.
+  const bits =
+    data instanceof Float32Array && dtype === 'f16'
+      ? f32ToF16(data)
+      : data instanceof Float32Array && dtype === 'bf16'
+        ? f32ToBf16(data)
+        : data;
+  if (bits.BYTES_PER_ELEMENT !== DTYPES[dtype].bytes)
+    throw new Error(`emit: ${dtype} Constant holds ${bits.constructor.name} data`);
+  return new Uint8Array(bits.buffer.slice(bits.byteOffset, bits.byteOffset + bits.byteLength));
 }
 
 /** One emission: owns names, initializers and nodes. */
@@ -140,7 +151,7 @@ class Emission implements EmitContext {
 
   tensorData(n: Node): string {
     if (!n.data) throw new Error(`emit: Constant #${n.id} has no data`);
-    return this.constant(n.dtype, n.shape as number[], rawBytes(n.data));
+    return this.constant(n.dtype, n.shape as number[], rawBytes(n.dtype, n.data));
   }
 
   emitOp(n: Node, index: number): void {

@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { f16ToF32, f32ToBf16, f32ToF16 } from '../../../src-main/formats/safetensors';
+import { Graph } from '../../../src-main/engine/graph/builder';
 import { emitModel } from '../../../src-main/engine/onnx/emit';
+import { compileGraph } from '../../../src-main/engine/runtime/compile';
 import { decodeModel } from '../../../src-main/engine/onnx/proto';
 import { Session } from '../../../src-main/engine/runtime/session';
 import { tensor, type TensorValue } from '../../../src-main/engine/runtime/tensor-io';
@@ -108,6 +111,30 @@ describe('emitModel', () => {
     const out = await s.run({ x: tensor('f32', [3], new Float32Array([-3, 0.5, 7])) });
     expect(out.i).toEqual({ dtype: 'i64', shape: [3], data: new BigInt64Array([0n, 0n, 1n]) });
     s.dispose();
+  });
+});
+
+describe('emitModel f16/bf16 constants', () => {
+  it('writes f16 Constants (Float32Array values by builder contract) as 16-bit patterns', async () => {
+    const g = new Graph();
+    const y = g.mul(g.input('x', 'f16', [2]), 0.5);
+    const init = decodeModel(emitModel({ y }).bytes).graph.initializer;
+    expect(init.map((t) => [t.dataType, t.rawData?.length])).toEqual([[10, 2]]);
+    const s = await compileGraph({ y }, { cacheDir: dir });
+    const out = await s.run({ x: tensor('f16', [2], f32ToF16(new Float32Array([3, -1]))) });
+    expect(Array.from(f16ToF32((out.y as TensorValue).data as Uint16Array))).toEqual([1.5, -0.5]);
+    s.dispose();
+  });
+
+  it('writes bf16 Constants as bfloat16 patterns and passes raw Uint16Array bits through', () => {
+    const g = new Nodes();
+    const b = g.constant(new Float32Array([1, -2]), [2], 'bf16');
+    const h = g.constant(f32ToF16(new Float32Array([0.25])), [1], 'f16');
+    const y = g.op('Mul', 'bf16', [2], [b, g.op('Cast', 'bf16', [1], [h], { to: 16 })]);
+    const init = decodeModel(emitModel({ y }).bytes).graph.initializer;
+    const bits = (t: (typeof init)[number]) =>
+      Array.from(new Uint16Array(Uint8Array.from(t.rawData!).buffer));
+    expect(init.map(bits)).toEqual([Array.from(f32ToBf16(new Float32Array([1, -2]))), [0x3400]]);
   });
 });
 
