@@ -17,6 +17,16 @@ export const API_METHODS = [
   'editTags',
   'undoTagEdit',
   'tagFrequency',
+  // training, samples & export
+  'getTrainingOptions',
+  'planTraining',
+  'startTraining',
+  'listJobs',
+  'controlJob',
+  'getRunMetrics',
+  'listSamples',
+  'generateImage',
+  'exportAdapter',
 ] as const satisfies readonly ApiMethod[];
 
 export const EVENT_NAMES = [
@@ -24,6 +34,11 @@ export const EVENT_NAMES = [
   // projects & dataset
   'dataset.importProgress',
   'dataset.changed',
+  // training, samples & export
+  'train.job',
+  'train.progress',
+  'train.sample',
+  'sample.preview',
 ] as const satisfies readonly EventName[];
 
 /** `true` when a tuple lists every member of a union; otherwise a type naming the missing ones. */

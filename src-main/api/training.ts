@@ -126,5 +126,12 @@ export type TrainingEvents = {
   'train.progress': { jobId: string; progress: Progress };
   'train.sample': { jobId: string; sample: SampleInfo };
   /** Per-step latents of a running generation for the live preview (base64 f32, [4, h, w]). */
-  'sample.preview': { step: number; steps: number; width: number; height: number; family: string; latents: string };
+  'sample.preview': {
+    step: number;
+    steps: number;
+    width: number;
+    height: number;
+    family: string;
+    latents: string;
+  };
 };

@@ -1,51 +1,14 @@
 // Argument checks for every API method, one row per method: front doors run these before calling
 // services, so a renderer bug or a hand-written HTTP request fails with INVALID_ARGUMENT, not a crash.
+import { isRecord, name, pathList, pathString, text, type ArgSpec } from './arg-checks';
 import type { ApiArgs, ApiMethod } from './contract';
 import { ApiError } from './errors';
 import { isApiMethod } from './methods';
 import { TAG_EDIT_KINDS } from './projects';
-
-/** Checks one argument; returns a complaint (what was wrong) or null. */
-type ArgCheck = (value: unknown) => string | null;
-
-interface ArgSpec {
-  name: string;
-  optional?: boolean;
-  check: ArgCheck;
-}
-
-const MAX_PATH_CHARS = 4096;
-
-const pathString: ArgCheck = (value) => {
-  if (typeof value !== 'string') return `must be a string, got ${value === null ? 'null' : typeof value}`;
-  if (value.trim() === '') return 'must not be empty';
-  if (value.length > MAX_PATH_CHARS) return `must be at most ${MAX_PATH_CHARS} characters`;
-  return value.includes('\0') ? 'must not contain NUL characters' : null;
-};
-
-const MAX_TEXT_CHARS = 65_536;
-const MAX_LIST_ITEMS = 100_000;
-
-const text: ArgCheck = (value) => {
-  if (typeof value !== 'string') return `must be a string, got ${value === null ? 'null' : typeof value}`;
-  return value.length > MAX_TEXT_CHARS ? `must be at most ${MAX_TEXT_CHARS} characters` : null;
-};
-
-const name: ArgCheck = (value) =>
-  text(value) ?? ((value as string).trim() === '' ? 'must not be empty' : null);
-
-const pathList: ArgCheck = (value) => {
-  if (!Array.isArray(value)) return 'must be an array of strings';
-  if (value.length > MAX_LIST_ITEMS) return `must hold at most ${MAX_LIST_ITEMS} entries`;
-  const bad = value.findIndex((item) => pathString(item) !== null);
-  return bad < 0 ? null : `[${bad}] ${pathString(value[bad])}`;
-};
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+import { TRAINING_ARG_SPECS } from './validate-training';
 
 /** Field checks per TagEdit kind; absent optional fields are fine. */
-const TAG_EDIT_FIELDS: Readonly<Record<(typeof TAG_EDIT_KINDS)[number], Record<string, ArgCheck>>> = {
+const TAG_EDIT_FIELDS: Readonly<Record<(typeof TAG_EDIT_KINDS)[number], Record<string, ArgSpec['check']>>> = {
   add: { tag: name },
   remove: { tag: name },
   replace: { from: name, to: name },
@@ -55,7 +18,7 @@ const TAG_EDIT_FIELDS: Readonly<Record<(typeof TAG_EDIT_KINDS)[number], Record<s
   set: { caption: text },
 };
 
-const tagEdit: ArgCheck = (value) => {
+const tagEdit = (value: unknown): string | null => {
   if (!isRecord(value)) return 'must be an object';
   const kind = value.kind as (typeof TAG_EDIT_KINDS)[number];
   if (!(TAG_EDIT_KINDS as readonly unknown[]).includes(kind))
@@ -84,7 +47,7 @@ const projectSettings = (value: unknown): string | null => {
   return null;
 };
 
-const projectPatch: ArgCheck = (value) => {
+const projectPatch = (value: unknown): string | null => {
   if (!isRecord(value)) return 'must be an object';
   if (value.name !== undefined && name(value.name)) return `name ${name(value.name)}`;
   const model = value.baseModelPath;
@@ -125,6 +88,7 @@ export const ARG_SPECS = {
   ],
   undoTagEdit: [{ name: 'project', check: pathString }],
   tagFrequency: [{ name: 'project', check: pathString }],
+  ...TRAINING_ARG_SPECS,
 } as const satisfies Record<ApiMethod, readonly ArgSpec[]>;
 
 /**

@@ -5,6 +5,7 @@ import { Services } from '../core/services';
 import { registerIpc } from './ipc';
 import { handleThumbProtocol, registerThumbScheme } from './protocol';
 import { restrictSession, restrictWebContents } from './security';
+import { utilityLauncher } from './trainer-process';
 import { createMainWindow, rendererEntry } from './window';
 
 const entry = rendererEntry();
@@ -20,7 +21,11 @@ app
   .whenReady()
   .then(() => {
     restrictSession();
-    const services = new Services({ mode: 'electron', appDataDir: app.getPath('userData') });
+    const services = new Services({
+      mode: 'electron',
+      appDataDir: app.getPath('userData'),
+      launcher: utilityLauncher(),
+    });
     registerIpc(services, entry);
     handleThumbProtocol(services);
     app.on('will-quit', () => services.dispose());

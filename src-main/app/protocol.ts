@@ -1,5 +1,5 @@
-// The `tessera-thumb:` protocol: dataset thumbnails for the renderer, served only for images inside open
-// projects (the core's path guard, shared with web mode's /api/thumb). Thin Electron glue, no logic of its own.
+// The `tessera-thumb:` protocol: dataset thumbnails and run images (samples, generated PNGs) for the renderer,
+// served only for images inside open projects (the core's path guard, shared with web mode's /api/thumb). Thin Electron glue, no logic of its own.
 import { net, protocol } from 'electron';
 import { pathToFileURL } from 'node:url';
 import { toErrorData } from '../api/errors';
@@ -19,7 +19,7 @@ export function handleThumbProtocol(services: Services): () => void {
     const imagePath = thumbPathOf(request.url);
     if (!imagePath) return new Response('Not a thumbnail URL', { status: 400 });
     try {
-      return await net.fetch(pathToFileURL(await services.thumbnailFile(imagePath)).toString());
+      return await net.fetch(pathToFileURL((await services.imageFile(imagePath)).file).toString());
     } catch (err) {
       const { code, message } = toErrorData(err);
       return new Response(message, { status: code === 'FORBIDDEN' ? 403 : 404 });

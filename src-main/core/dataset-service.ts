@@ -95,6 +95,11 @@ export class DatasetService {
     }
   }
 
+  /** The projects open right now (for the run-image guard). */
+  openProjects(): ProjectInfo[] {
+    return [...this.#open.values()].map((e) => e.info);
+  }
+
   /** Stops every watcher (app quit, server close, tests). */
   close(): void {
     for (const entry of this.#open.values()) entry.watcher?.close();

@@ -1,7 +1,8 @@
 // Everything the UI can do, as one class implementing the api/contract.ts interface. Front doors (Electron
 // IPC, the web server, the CLI) validate arguments and wrap results; this class holds no Electron import.
-import { stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type {
   AppInfo,
   DatasetListing,
@@ -17,6 +18,18 @@ import type {
   TesseraApi,
   UndoResult,
 } from '../api/contract';
+import type {
+  ExportedAdapter,
+  ExportRequest,
+  GeneratedImage,
+  GenerateRequest,
+  JobInfo,
+  SampleInfo,
+  StepMetrics,
+  TrainingOptions,
+  TrainPlan,
+  TrainRequest,
+} from '../api/training';
 import { ApiError } from '../api/errors';
 import { inspectModel } from '../models/inspect';
 import { appInfo } from './app-info';
@@ -24,7 +37,12 @@ import { DatasetService } from './dataset-service';
 import { listModelDirectory } from './directory';
 import { EventHub } from './events';
 import { createProjectFiles, readProjectFiles, updateProjectFiles } from './projects';
+import { generateInWorker, withOutPath } from './generate';
+import { TrainerJobs, type JobEvent } from './jobs';
+import { runImageFile, runsDirOf } from './run-images';
 import { SettingsStore } from './settings';
+import { TrainingService } from './training';
+import { forkLauncher, type WorkerHandle, type WorkerLauncher } from './worker-process';
 
 export interface ServicesOptions {
   /** Which front door serves this instance; reported by getAppInfo. */
@@ -33,6 +51,16 @@ export interface ServicesOptions {
   appDataDir?: string | null;
   /** Watch open datasets for outside edits (default true). */
   watch?: boolean;
+  /** Starts trainer workers: Electron passes utilityLauncher(); web mode and CLI default to forkLauncher(). */
+  launcher?: WorkerLauncher;
+  /** Derived caches (latents, compiled models, tokenizer files); default `<appDataDir>/cache` or a temp folder. */
+  cacheDir?: string;
+}
+
+/** What the image routes send for one path: the file and its Content-Type. */
+export interface ServedImage {
+  file: string;
+  contentType: 'image/png' | 'image/webp';
 }
 
 export class Services implements TesseraApi {
@@ -42,10 +70,29 @@ export class Services implements TesseraApi {
   readonly #settings: SettingsStore;
   readonly #datasets: DatasetService;
   readonly #watch: boolean;
+  readonly #cacheDir: string;
+  readonly #launch: WorkerLauncher;
+  readonly #workers = new Set<WorkerHandle>();
+  readonly #training: TrainingService;
 
   constructor(options: ServicesOptions) {
     this.#mode = options.mode;
     this.#watch = options.watch ?? true;
+    this.#cacheDir =
+      options.cacheDir ??
+      (options.appDataDir ? join(options.appDataDir, 'cache') : join(tmpdir(), 'tessera-cache'));
+    const launch = options.launcher ?? forkLauncher();
+    // Every worker is remembered until it exits, so dispose() can stop them all.
+    this.#launch = () => {
+      const worker = launch();
+      this.#workers.add(worker);
+      worker.onExit(() => this.#workers.delete(worker));
+      return worker;
+    };
+    this.#training = new TrainingService(
+      new TrainerJobs(this.#launch, (e) => this.#onJobEvent(e)),
+      this.#cacheDir,
+    );
     this.#settings = new SettingsStore(options.appDataDir ?? null, (m) => this.#log('warn', m));
     this.#datasets = new DatasetService({
       importProgress: (progress) => this.events.emit('dataset.importProgress', progress),
@@ -54,9 +101,11 @@ export class Services implements TesseraApi {
     });
   }
 
-  /** Stops folder watchers; call when the front door shuts down. */
+  /** Stops folder watchers and worker processes; call when the front door shuts down. */
   dispose(): void {
     this.#datasets.close();
+    for (const worker of this.#workers) worker.kill();
+    this.#workers.clear();
   }
 
   /** @example await new Services({ mode: 'web' }).getAppInfo() // { version: '0.1.0', mode: 'web', platform: 'linux' } */
@@ -134,6 +183,79 @@ export class Services implements TesseraApi {
     return this.#datasets.tagFrequency(project);
   }
 
+  // ── training, samples & export ──────────────────────────────────────────────────────────────────
+
+  /** @example const { presets } = await services.getTrainingOptions() */
+  async getTrainingOptions(): Promise<TrainingOptions> {
+    return this.#training.options();
+  }
+
+  /** @example const plan = await services.planTraining({ modelPath, datasetDir, name: 'ink', runsDir }) */
+  async planTraining(request: TrainRequest): Promise<TrainPlan> {
+    return this.#training.plan(request);
+  }
+
+  /** @example const job = await services.startTraining(request); job.status // 'running' */
+  async startTraining(request: TrainRequest): Promise<JobInfo> {
+    const job = await this.#training.start(request);
+    this.#log('info', `Training ${job.name} in ${job.runDir}`);
+    return job;
+  }
+
+  /** @example const jobs = await services.listJobs() */
+  async listJobs(): Promise<JobInfo[]> {
+    return this.#training.list();
+  }
+
+  /** @example await services.controlJob(job.id, 'pause') */
+  async controlJob(id: string, action: 'pause' | 'resume' | 'cancel' | 'restart'): Promise<JobInfo> {
+    return this.#training.control(id, action);
+  }
+
+  /** @example const steps = await services.getRunMetrics('/art/ink/runs/ink-20261128-090507') */
+  async getRunMetrics(runDir: string): Promise<StepMetrics[]> {
+    return this.#training.metrics(runDir);
+  }
+
+  /** @example const samples = await services.listSamples(job.runDir) */
+  async listSamples(runDir: string): Promise<SampleInfo[]> {
+    return this.#training.samples(runDir);
+  }
+
+  /**
+   * Renders in a one-off worker (never loads ONNX Runtime here); 'sample.preview' events show each step.
+   * Without `outPath` the PNG goes to `<project>/runs/generated/` of the project it belongs to.
+   * @example const { path } = await services.generateImage({ modelPath, prompt: 'a cat', seed: 1, steps: 20, cfg: 7, sampler: 'euler_a', width: 512, height: 512 })
+   */
+  async generateImage(request: GenerateRequest): Promise<GeneratedImage> {
+    await requireExisting(request.modelPath);
+    if (request.lora) await requireExisting(request.lora.path);
+    const spec = { request: withOutPath(request, this.#imagesDir(request)), cacheDir: this.#cacheDir };
+    const image = await generateInWorker(this.#launch, spec, (p) => this.events.emit('sample.preview', p));
+    this.#log('info', `Rendered ${image.path}`);
+    return image;
+  }
+
+  /** @example const { path } = await services.exportAdapter({ adapterPath, format: 'peft', precision: 'fp16', outPath }) */
+  async exportAdapter(request: ExportRequest): Promise<ExportedAdapter> {
+    // "Save as" may name a folder that does not exist yet; making it is what the user meant.
+    if (isAbsolute(request.outPath)) await mkdir(dirname(request.outPath), { recursive: true });
+    const exported = await this.#training.exportAdapter(request);
+    this.#log('info', `Exported ${exported.path}`);
+    return exported;
+  }
+
+  /**
+   * Not an API method: what the image routes serve for a path. A PNG inside an open project's runs/ folder
+   * is sent as it is; a dataset image gets its WebP thumbnail; anything else is refused.
+   * @example const { file, contentType } = await services.imageFile('/art/ink/runs/ink-1/samples/step000002-0.png')
+   */
+  async imageFile(path: string): Promise<ServedImage> {
+    const runImage = await runImageFile(this.#datasets.openProjects(), path);
+    if (runImage) return { file: runImage, contentType: 'image/png' };
+    return { file: await this.thumbnailFile(path), contentType: 'image/webp' };
+  }
+
   /**
    * Not an API method: the thumbnail file for the HTTP route and the Electron protocol, path-guarded.
    * @example const webp = await services.thumbnailFile('/art/MyStyle/dataset/cat.png')
@@ -159,6 +281,24 @@ export class Services implements TesseraApi {
     await this.#datasets.open(project, this.#watch);
     await this.#settings.addRecent({ dir: project.dir, name: project.name });
     return project;
+  }
+
+  /** The open project the model or adapter lives in, else the latest opened; else the cache folder. */
+  #imagesDir(request: GenerateRequest): string {
+    const projects = this.#datasets.openProjects();
+    const inside = (p: string | undefined) =>
+      p ? projects.find((project) => resolve(p).startsWith(project.dir + sep)) : undefined;
+    const project = inside(request.lora?.path) ?? inside(request.modelPath) ?? projects.at(-1);
+    return project ? runsDirOf(project) : this.#cacheDir;
+  }
+
+  #onJobEvent({ job, message }: JobEvent): void {
+    if (message?.type === 'progress')
+      this.events.emit('train.progress', { jobId: job.id, progress: message.progress });
+    else if (message?.type === 'sample')
+      this.events.emit('train.sample', { jobId: job.id, sample: message.sample });
+    else if (message?.type === 'log') this.#log(message.level, `${job.name}: ${message.message}`);
+    else this.events.emit('train.job', job);
   }
 
   #log(level: 'info' | 'warn' | 'error', message: string): void {

@@ -49,7 +49,8 @@ export function forkLauncher(entry = workerEntry()): WorkerLauncher {
         if (child.connected) child.send(message);
       },
       onMessage: (listener) => child.on('message', (m) => listener(m as WorkerMessage)),
-      onExit: (listener) => child.on('exit', listener),
+      // 'close' comes after 'exit' once stdio has drained, so stderrTail() holds the last words.
+      onExit: (listener) => child.on('close', listener),
       kill: (signal) => child.kill(signal),
       stderrTail: () => tail,
     };

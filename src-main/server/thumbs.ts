@@ -1,5 +1,6 @@
-// GET /api/thumb?path=… : a dataset thumbnail as WebP. The token check has already run (the route sits under
-// /api/); the path guard is the core's, so web mode and Electron's protocol refuse exactly the same files.
+// GET /api/thumb?path=… : a dataset thumbnail as WebP, or a PNG a run wrote (samples, generated images). The token
+// check has already run (the route sits under /api/); the path guard is the core's, so web mode and Electron's
+// protocol refuse exactly the same files.
 import { createReadStream } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { ApiError } from '../api/errors';
@@ -18,8 +19,10 @@ export async function sendThumbnail(
 ): Promise<void> {
   const imagePath = thumbPathOf(url.pathname + url.search);
   if (!imagePath) throw new ApiError('INVALID_ARGUMENT', 'Say which image: /api/thumb?path=<absolute path>.');
-  const file = await services.thumbnailFile(imagePath);
-  res.writeHead(200, { 'Content-Type': 'image/webp', 'Cache-Control': 'private, max-age=3600' });
+  const { file, contentType } = await services.imageFile(imagePath);
+  // Run images can be rewritten (a resumed run renders the same step again): revalidate those.
+  const cache = contentType === 'image/webp' ? 'private, max-age=3600' : 'no-cache';
+  res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': cache });
   if (headOnly) {
     res.end();
     return;

@@ -1,5 +1,7 @@
 // The trainer worker's wire protocol: what the app sends (start, pause, resume, cancel) and what the worker
-// reports (progress, checkpoints, samples, logs, the outcome or an error). Plain JSON-safe objects only.
+// reports (progress, checkpoints, samples, logs, the outcome or an error); plus one-off image generation
+// ('generate' → per-step 'preview', then 'generated'). Plain JSON-safe objects only.
+import type { GenerateRequest } from '../api/training';
 import type { ProviderName } from '../engine/runtime/session';
 import type { TrainConfig } from './config';
 import type { Progress, TrainOutcome } from './loop';
@@ -25,13 +27,37 @@ export interface TrainJobSpec {
   device?: ProviderName;
 }
 
+/** One image for "try a prompt": the request with its output path and cache folder settled by the host. */
+export interface GenerateSpec {
+  request: GenerateRequest & { outPath: string };
+  /** Compiled models and the tokenizer's BPE file live here (as for training jobs). */
+  cacheDir: string;
+  device?: ProviderName;
+}
+
 export type HostMessage =
-  { type: 'start'; job: TrainJobSpec } | { type: 'pause' } | { type: 'resume' } | { type: 'cancel' };
+  | { type: 'start'; job: TrainJobSpec }
+  | { type: 'generate'; spec: GenerateSpec }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'cancel' };
 
 export interface SampleReport {
   step: number;
+  /** Position in the prompt list. */
+  index: number;
   prompt: string;
   path: string;
+}
+
+/** One sampler step of a generation: latents as base64 little-endian f32 [channels, h, w]. */
+export interface PreviewReport {
+  step: number;
+  steps: number;
+  width: number;
+  height: number;
+  family: string;
+  latents: string;
 }
 
 export type WorkerMessage =
@@ -42,11 +68,15 @@ export type WorkerMessage =
   | { type: 'sample'; sample: SampleReport }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'done'; outcome: TrainOutcome }
+  | { type: 'preview'; preview: PreviewReport }
+  | { type: 'generated'; path: string; parameters: string }
   | { type: 'failed'; message: string; stack?: string };
+
+const HOST_TYPES: readonly HostMessage['type'][] = ['start', 'generate', 'pause', 'resume', 'cancel'];
 
 /** Narrowing for messages arriving untyped from another process. */
 export function isHostMessage(value: unknown): value is HostMessage {
   if (typeof value !== 'object' || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return type === 'start' || type === 'pause' || type === 'resume' || type === 'cancel';
+  return HOST_TYPES.includes(type as HostMessage['type']);
 }

@@ -1,6 +1,14 @@
 // The trainer worker process entry (child_process.fork, or Electron's utilityProcess): owns every ONNX Runtime
-// session, runs one job, and reports only by messages (messages.ts). Pause/resume/cancel arrive as messages.
-import type { HostMessage, WorkerMessage } from './messages';
+// session, runs one job or one generation, and reports only by messages (messages.ts). Pause/resume/cancel
+// arrive as messages.
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { devices } from '../engine/runtime/providers';
+import { loadLoRA } from '../lora/load';
+import { loadTokenizer } from '../models/tokenizer-files';
+import { CheckpointModel } from '../sample/checkpoint-model';
+import { txt2img } from '../sample/txt2img';
+import type { GenerateSpec, HostMessage, WorkerMessage } from './messages';
 import { isHostMessage } from './messages';
 import { runTrainJob } from './job';
 import { PauseGate } from './loop';
@@ -22,23 +30,67 @@ const gate = new PauseGate();
 const abort = new AbortController();
 let started = false;
 
+function failed(err: unknown): WorkerMessage {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { type: 'failed', message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+}
+
+/** Ends the process on its own once the last messages had time to flush. */
+function finish(): void {
+  setTimeout(() => process.exit(0), 50);
+}
+
 async function start(message: Extract<HostMessage, { type: 'start' }>): Promise<void> {
-  started = true;
   try {
     const outcome = await runTrainJob(message.job, { post, pause: gate, signal: abort.signal });
     post({ type: 'done', outcome });
   } catch (err) {
-    const e = err instanceof Error ? err : new Error(String(err));
-    post({ type: 'failed', message: e.message, ...(e.stack ? { stack: e.stack } : {}) });
+    post(failed(err));
   }
-  // Let the last messages flush before the process ends on its own.
-  setTimeout(() => process.exit(0), 50);
+  finish();
+}
+
+/** One "try a prompt" image: base model or adapter at a strength, previews per step, the PNG on disk. */
+async function generate({ request, cacheDir, device }: GenerateSpec): Promise<void> {
+  const chosen = await devices(device ? { prefer: [device] } : {});
+  const isDir = (await stat(request.modelPath)).isDirectory();
+  const tokenizer = await loadTokenizer({
+    modelDir: isDir ? request.modelPath : dirname(request.modelPath),
+    cacheDir,
+    allowDownload: true,
+  });
+  const model = await CheckpointModel.open(request.modelPath, {
+    tokenizer,
+    cacheDir: join(cacheDir, 'onnx'),
+    providers: [chosen.chosen],
+    hash: false,
+  });
+  if (request.lora) model.setLoRA((await loadLoRA(request.lora.path)).adapter, request.lora.strength);
+  const [h, w] = [request.height / model.downscale, request.width / model.downscale];
+  const family = model.ckpt.config.family;
+  const { lora, outPath, modelPath: _model, ...settings } = request;
+  const named = lora
+    ? { lora: { name: basename(lora.path, extname(lora.path)), strength: lora.strength } }
+    : {};
+  const { png, parameters } = await txt2img(model, { ...settings, ...named }, (step, _x, denoised) => {
+    const latents = Buffer.from(denoised.buffer, denoised.byteOffset, denoised.byteLength).toString('base64');
+    post({ type: 'preview', preview: { step, steps: request.steps, width: w, height: h, family, latents } });
+  });
+  await mkdir(dirname(outPath), { recursive: true });
+  await writeFile(outPath, png);
+  post({ type: 'generated', path: outPath, parameters });
 }
 
 function handle(message: unknown): void {
   if (!isHostMessage(message)) return;
-  if (message.type === 'start' && !started) void start(message);
-  else if (message.type === 'pause') gate.pause();
+  if ((message.type === 'start' || message.type === 'generate') && started) return;
+  if (message.type === 'start') {
+    started = true;
+    void start(message);
+  } else if (message.type === 'generate') {
+    started = true;
+    generate(message.spec).then(finish, (err: unknown) => (post(failed(err)), finish()));
+  } else if (message.type === 'pause') gate.pause();
   else if (message.type === 'resume') gate.resume();
   else if (message.type === 'cancel') {
     abort.abort();

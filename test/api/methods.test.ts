@@ -25,7 +25,7 @@ describe('API_METHODS', () => {
   });
 
   /** Public Services methods that front doors call directly, never over the wire. */
-  const FRONT_DOOR_HELPERS = ['dispose', 'thumbnailFile', 'stageUpload'];
+  const FRONT_DOOR_HELPERS = ['dispose', 'thumbnailFile', 'imageFile', 'stageUpload'];
 
   it('lists exactly the methods Services implements, each once', () => {
     const services: TesseraApi = new Services({ mode: 'cli' });

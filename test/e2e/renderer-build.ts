@@ -8,7 +8,7 @@ import config from '../../electron.vite.config';
 export const E2E_RENDERER_DIR = resolve('test/.tmp/e2e-renderer');
 
 /** Sources the renderer bundle is made from. */
-const SOURCE_DIRS = ['src-renderer', 'src-main/api'];
+const SOURCE_DIRS = ['src-renderer', 'src-main/api', 'src-main/sample', 'shaders'];
 
 async function newestMtime(dir: string): Promise<number> {
   let newest = 0;

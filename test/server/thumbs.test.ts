@@ -1,5 +1,5 @@
-// GET /api/thumb on a real server: WebP for images inside an open project, refusals for everything else
-// (no token, outside every project, `..` tricks, a project that was never opened).
+// GET /api/thumb on a real server: WebP for dataset images and PNGs as they are from runs/ of an open project,
+// refusals for everything else (no token, outside every project, `..` tricks, a project never opened).
 import { request } from 'node:http';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,6 +40,14 @@ beforeAll(async () => {
   await canvas(400, 300, 3).png().toFile(join(open.datasetDir, 'a.png'));
   await mkdir(join(dir, 'Closed', 'dataset'), { recursive: true });
   await copyFile(join(open.datasetDir, 'a.png'), join(dir, 'Closed', 'dataset', 'a.png'));
+  await mkdir(join(dir, 'Open', 'runs', 'ink-1', 'samples'), { recursive: true });
+  await canvas(32, 32, 4)
+    .png()
+    .toFile(join(dir, 'Open', 'runs', 'ink-1', 'samples', 'step000002-0.png'));
+  await mkdir(join(dir, 'Closed', 'runs'), { recursive: true });
+  await canvas(32, 32, 5)
+    .png()
+    .toFile(join(dir, 'Closed', 'runs', 'b.png'));
 });
 afterAll(async () => {
   await server.close();
@@ -55,8 +63,19 @@ describe('GET /api/thumb', () => {
     expect(reply.bytes.subarray(8, 12).toString('latin1')).toBe('WEBP');
   });
 
+  it('serves a PNG a run wrote as it is', async () => {
+    const path = join(dir, 'Open', 'runs', 'ink-1', 'samples', 'step000002-0.png');
+    const reply = await get(thumbHttpUrl(path, server.token));
+    expect(reply.status).toBe(200);
+    expect(reply.type).toBe('image/png');
+    expect(reply.bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+  });
+
   it('refuses files outside open projects, whatever the path says', async () => {
     const outside = [
+      join(dir, 'Closed', 'runs', 'b.png'),
+      join(dir, 'Open', 'runs', '..', 'project.json'),
+      join(dir, 'Open', 'runs', 'ink-1', '..', '..', '..', 'Closed', 'runs', 'b.png'),
       join(dir, 'Closed', 'dataset', 'a.png'),
       join(dir, 'Open', 'dataset', '..', 'project.json'),
       join(dir, 'Open', 'dataset', '..', '..', 'Closed', 'dataset', 'a.png'),

@@ -1,0 +1,92 @@
+// The training rows of the argument table: well-formed requests pass unchanged, malformed ones name the field.
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../src-main/api/errors';
+import { validateArgs } from '../../src-main/api/validate';
+import { GENERATE_SAMPLERS, TRAINING_ARG_SPECS } from '../../src-main/api/validate-training';
+
+function messageOf(call: () => unknown): string {
+  try {
+    call();
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'INVALID_ARGUMENT') return err.message;
+    throw err;
+  }
+  throw new Error('expected INVALID_ARGUMENT');
+}
+
+const train = {
+  modelPath: '/m/sd15.safetensors',
+  datasetDir: '/art/ink/dataset',
+  name: 'ink',
+  runsDir: '/art/ink/runs',
+  config: { resolution: 512, flip: true, optimizer: 'adamw' },
+  samplePrompts: ['a cat --d 1'],
+};
+const generate = {
+  modelPath: '/m/sd15.safetensors',
+  prompt: 'a cat',
+  seed: 1,
+  steps: 20,
+  cfg: 7,
+  sampler: 'euler_a',
+  width: 512,
+  height: 512,
+};
+const exporting = {
+  adapterPath: '/r/ink.safetensors',
+  format: 'peft',
+  precision: 'fp16',
+  outPath: '/o/a.safetensors',
+};
+
+describe('training argument rows', () => {
+  it('has a row for every training method', () => {
+    expect(Object.keys(TRAINING_ARG_SPECS)).toHaveLength(9);
+    expect(GENERATE_SAMPLERS).toContain('dpmpp_2m_karras');
+  });
+
+  it('passes well-formed requests unchanged', () => {
+    expect(validateArgs('planTraining', [train])).toEqual([train]);
+    expect(validateArgs('startTraining', [{ ...train, runDir: '/art/ink/runs/ink-1' }])).toHaveLength(1);
+    expect(
+      validateArgs('generateImage', [{ ...generate, lora: { path: '/r/a.safetensors', strength: 0.5 } }]),
+    ).toHaveLength(1);
+    expect(
+      validateArgs('exportAdapter', [{ ...exporting, triggerWords: ['ink'], title: 'Ink' }]),
+    ).toHaveLength(1);
+    expect(validateArgs('controlJob', ['job-1', 'restart'])).toEqual(['job-1', 'restart']);
+    expect(validateArgs('listJobs', [])).toEqual([]);
+    expect(validateArgs('listSamples', ['/r'])).toEqual(['/r']);
+  });
+
+  it('names the field that is wrong', () => {
+    expect(messageOf(() => validateArgs('planTraining', [{ ...train, runsDir: 3 }]))).toBe(
+      'planTraining: request runsDir must be a string, got number.',
+    );
+    expect(messageOf(() => validateArgs('startTraining', [{ ...train, config: { rank: [1] } }]))).toMatch(
+      /config \.rank must be a number, text or true\/false/,
+    );
+    expect(messageOf(() => validateArgs('startTraining', [{ ...train, samplePrompts: 'a' }]))).toMatch(
+      /samplePrompts must be an array of strings/,
+    );
+    expect(messageOf(() => validateArgs('generateImage', [{ ...generate, sampler: 'heun' }]))).toMatch(
+      /sampler must be one of euler, euler_a/,
+    );
+    expect(messageOf(() => validateArgs('generateImage', [{ ...generate, steps: 0.5 }]))).toMatch(
+      /steps must be a whole number from 1 to 200/,
+    );
+    expect(messageOf(() => validateArgs('generateImage', [{ ...generate, lora: { path: '/a' } }]))).toMatch(
+      /lora strength is required/,
+    );
+    expect(messageOf(() => validateArgs('exportAdapter', [{ ...exporting, format: 'ckpt' }]))).toMatch(
+      /format must be one of kohya, peft/,
+    );
+    expect(
+      messageOf(() => validateArgs('exportAdapter', [{ ...exporting, mergeInto: { modelPath: '/m' } }])),
+    ).toMatch(/mergeInto outPath is required/);
+    expect(messageOf(() => validateArgs('controlJob', ['job-1', 'delete']))).toMatch(/action must be one of/);
+    expect(messageOf(() => validateArgs('exportAdapter', [null]))).toBe(
+      'exportAdapter: request must be an object.',
+    );
+  });
+});

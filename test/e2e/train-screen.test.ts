@@ -1,0 +1,138 @@
+// End to end in web mode, Debian's Chromium against the real server, renderer build and forked trainer worker:
+// open a project of tiny images, pick the tiny SD1 checkpoint, check quick settings, train 4 steps with a
+// preview every 2, watch progress reach 4/4 and a preview appear, then export the adapter as PEFT.
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
+import { loadLoRA } from '../../src-main/lora/load';
+import { Services } from '../../src-main/core/services';
+import { startServer, type RunningServer } from '../../src-main/server/http';
+import { canvas, tempDir } from '../dataset/make-images';
+import { BPE_PATH } from '../fixtures/tokenizer';
+import { ensureRendererBuild } from './renderer-build';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'];
+const SCREENSHOT = 'docs/screenshots/train-screen.png';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let server: RunningServer;
+let services: Services;
+let browser: Browser;
+let page: Page;
+let tinySd1: string;
+const consoleErrors: string[] = [];
+
+async function makeProject(root: string): Promise<void> {
+  await mkdir(join(root, 'dataset'), { recursive: true });
+  await writeFile(join(root, 'project.json'), JSON.stringify({ version: 1, name: 'Ink' }));
+  for (let i = 0; i < 3; i++) {
+    await canvas(64, 64, i + 1)
+      .png()
+      .toFile(join(root, 'dataset', `img-${i}.png`));
+    await writeFile(join(root, 'dataset', `img-${i}.txt`), `ink style, picture ${i}`);
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium to run e2e tests.`);
+  ({ dir, cleanup } = await tempDir('e2e-train'));
+  const [rendererDir, models] = await Promise.all([
+    ensureRendererBuild(),
+    makeTinyCheckpoints(join(dir, 'models')),
+    makeProject(join(dir, 'Ink')),
+  ]);
+  tinySd1 = models['tiny-sd1'];
+  const cacheDir = join(dir, 'cache');
+  await mkdir(cacheDir);
+  await copyFile(BPE_PATH, join(cacheDir, 'bpe_simple_vocab_16e6.txt.gz'));
+  services = new Services({ mode: 'web', watch: false, cacheDir, appDataDir: join(dir, 'app-data') });
+  server = await startServer({ rendererDir, services });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1300, height: 1000 }, colorScheme: 'light' });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (err) => consoleErrors.push(err.message));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  services?.dispose();
+  await cleanup?.();
+});
+
+describe('Train screen (web mode)', () => {
+  it('opens the project and prefills the Train screen from it', async () => {
+    await page.goto(server.url);
+    await page.getByLabel('Project folder', { exact: true }).fill(join(dir, 'Ink'));
+    await page.getByRole('button', { name: 'Open project' }).click();
+    await page.getByRole('heading', { name: 'Dataset' }).waitFor();
+    const tab = page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Train' });
+    await tab.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Train', exact: true }).waitFor();
+    expect(await page.getByLabel('Dataset folder').inputValue()).toBe(join(dir, 'Ink', 'dataset'));
+    expect(await page.getByLabel('Runs folder').inputValue()).toBe(join(dir, 'Ink', 'runs'));
+  });
+
+  it('checks quick settings on tiny-sd1: 3 images, 4 steps', async () => {
+    await page.getByLabel('Base model').fill(tinySd1);
+    await page.locator('#opt-resolution').fill('64');
+    await page.locator('#opt-maxSteps').fill('4');
+    await page.getByText('Memory and saving', { exact: true }).click();
+    await page.locator('#opt-saveEverySteps').fill('2');
+    await page.locator('#opt-sampleEverySteps').fill('2');
+    await page.getByLabel(/Preview prompts/).fill('ink style, a lighthouse --w 32 --h 32 --s 2 --d 7');
+    await page.getByRole('button', { name: 'Check settings' }).click();
+    await page.getByText(/3 images \(3 captioned\)/).waitFor();
+    await expect.poll(() => page.locator('.plan strong').textContent()).toBe('4 steps');
+    expect(await page.locator('.plan .problem').count()).toBe(0);
+  });
+
+  it('trains to 4 / 4 with a preview image on the dashboard', async () => {
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByText('4 / 4', { exact: true }).waitFor({ timeout: 120_000 });
+    await page.locator('.status.finished').waitFor({ timeout: 120_000 });
+    const preview = page.getByRole('img', { name: /^Step 4: ink style, a lighthouse/ });
+    await preview.waitFor();
+    await expect.poll(() => preview.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(32);
+    await mkdir('docs/screenshots', { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  }, 150_000);
+
+  it('shows the run in the Gallery', async () => {
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Gallery' }).click();
+    await page.getByRole('heading', { name: 'Gallery' }).waitFor();
+    await expect.poll(() => page.getByRole('button', { name: /^Open step \d+:/ }).count()).toBe(2);
+  });
+
+  it('exports the finished adapter as PEFT and shows where it went', async () => {
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Export' }).click();
+    const adapter = await page.getByLabel('Adapter from a run').inputValue();
+    expect(adapter).toMatch(/\/Ink\/runs\/my-style-[\d-]+\/my-style\.safetensors$/);
+    const out = join(dir, 'exports', 'ink-peft.safetensors');
+    await page.getByLabel(/PEFT/).check();
+    await page.getByLabel('Save as').fill(out);
+    await page.getByRole('button', { name: 'Export', exact: true }).last().click();
+    const saved = page.getByText(`Saved ${out}`);
+    await Promise.race([
+      saved.waitFor({ timeout: 60_000 }),
+      page
+        .getByRole('alert')
+        .waitFor({ timeout: 60_000 })
+        .then(async () => {
+          throw new Error(`export failed: ${await page.getByRole('alert').first().textContent()}`);
+        }),
+    ]);
+    const { adapter: loaded } = await loadLoRA(out);
+    expect(loaded.modules.length).toBeGreaterThan(0);
+    expect(consoleErrors).toEqual([]);
+  });
+});
