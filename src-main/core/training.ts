@@ -14,6 +14,7 @@ import { ApiError } from '../api/errors';
 import { loadLoRA } from '../lora/load';
 import { exportKohya } from '../lora/export-kohya';
 import { exportPeft } from '../lora/export-peft';
+import { mergeLoRA } from '../lora/merge';
 import { CONFIG_ID_KEY } from '../lora/metadata';
 import { inspectModel } from '../models/inspect';
 import { batchesPerEpoch } from '../train/batches';
@@ -190,6 +191,19 @@ export class TrainingService {
             metadata: { extra, ...(request.title ? { title: request.title } : {}) },
           })
         : await exportPeft(adapter, out, { dtype, metadata: extra });
-    return { path: written.path, sha256: written.sha256, tensors: written.tensorCount, mergedPath: null };
+    let mergedPath: string | null = null;
+    if (request.mergeInto) {
+      const { modelPath, outPath, strength } = request.mergeInto;
+      const merged = await mergeLoRA(
+        absolute('Base checkpoint', modelPath),
+        adapter,
+        absolute('Merged file', outPath),
+        {
+          strength,
+        },
+      );
+      mergedPath = merged.path;
+    }
+    return { path: written.path, sha256: written.sha256, tensors: written.tensorCount, mergedPath };
   }
 }

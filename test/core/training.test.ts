@@ -7,6 +7,7 @@ import { TrainerJobs } from '../../src-main/core/jobs';
 import { runStamp, TrainingService } from '../../src-main/core/training';
 import { forkLauncher } from '../../src-main/core/worker-process';
 import { loadLoRA } from '../../src-main/lora/load';
+import { inspectModel } from '../../src-main/models/inspect';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
 
 let dir = '';
@@ -89,6 +90,19 @@ describe('TrainingService', () => {
     expect(back.adapter.modules.length).toBe(orig.adapter.modules.length);
     expect(back.adapter.metadata['modelspec.trigger_phrase']).toBe('ink style');
     expect(back.adapter.metadata['modelspec.title']).toBe('Ink');
+  });
+
+  it('merges the adapter into a base checkpoint when asked', async () => {
+    const merged = join(dir, 'merged.safetensors');
+    const r = await service.exportAdapter({
+      adapterPath: paths['tiny-sd1-lora'],
+      outPath: join(dir, 'plain.safetensors'),
+      format: 'kohya',
+      precision: 'fp16',
+      mergeInto: { modelPath: paths['tiny-sd1'], outPath: merged, strength: 0.5 },
+    });
+    expect(r.mergedPath).toBe(merged);
+    expect((await inspectModel(merged)).family).toBe('sd1');
   });
 
   it('names run folders by local time', () => {
