@@ -66,6 +66,18 @@ export interface ModelInfo {
   warnings: string[];
 }
 
+export interface ProviderReportDTO {
+  name: string;
+  status: 'used' | 'available' | 'unavailable' | 'not-installed' | 'not-on-platform' | 'opt-in';
+  reason: string;
+}
+
+export interface EnvironmentReport {
+  device: { platform: string; chosen: string; providers: ProviderReportDTO[] };
+  modelFolders: { app: string; kind: 'checkpoints' | 'loras'; path: string }[];
+  paths: { settings: string; projects: string; cache: string; logs: string };
+}
+
 /** What a running Tessera is: its version, which front door serves it, and the host platform. */
 export interface AppInfo {
   version: string;
@@ -120,6 +132,13 @@ export interface TesseraApi extends TrainingApi {
    * @example const { entries, parent } = await api.listDirectory('/models'); entries[0] // { name: 'sd15', kind: 'diffusers', … }
    */
   listDirectory(path?: string): Promise<DirectoryListing>;
+
+  /**
+   * The compute device training would use and why each other one is not used, model folders of
+   * A1111/Forge/ComfyUI/InvokeAI found here, and where Tessera keeps settings and caches.
+   * @example const { device } = await api.getEnvironment(); device.chosen // 'cuda'
+   */
+  getEnvironment(): Promise<EnvironmentReport>;
 
   // ── projects & dataset ──────────────────────────────────────────────────────────────────────────
 

@@ -6,6 +6,7 @@ export const API_METHODS = [
   'getAppInfo',
   'inspectModel',
   'listDirectory',
+  'getEnvironment',
   // projects & dataset
   'createProject',
   'openProject',

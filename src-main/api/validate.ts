@@ -60,6 +60,7 @@ export const ARG_SPECS = {
   getAppInfo: [],
   inspectModel: [{ name: 'path', check: pathString }],
   listDirectory: [{ name: 'path', optional: true, check: pathString }],
+  getEnvironment: [],
   // projects & dataset
   createProject: [
     { name: 'dir', check: pathString },

@@ -1,6 +1,6 @@
 // Small parsers shared by CLI commands (numbers with bounds, comma lists), each failing as a UsageError.
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { appPaths } from '../core/app-paths';
 import { UsageError } from './io';
 
 /** "a, b ,c" → ['a', 'b', 'c']; undefined → []. */
@@ -26,8 +26,7 @@ export function numberArg(
   return n;
 }
 
-/** The cache folder: --cache, else $TESSERA_CACHE_DIR, else ~/.cache/tessera. */
+/** The cache folder: --cache, else the platform's cache folder (or $TESSERA_CACHE_DIR; core/app-paths.ts). */
 export function cacheDirArg(given: string | undefined, cwd: string): string {
-  if (given) return resolve(cwd, given);
-  return process.env.TESSERA_CACHE_DIR ?? join(homedir(), '.cache', 'tessera');
+  return given ? resolve(cwd, given) : appPaths().cache;
 }

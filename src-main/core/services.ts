@@ -16,6 +16,7 @@ import type {
   TagEdit,
   TagEditResult,
   TesseraApi,
+  EnvironmentReport,
   UndoResult,
 } from '../api/contract';
 import type {
@@ -35,6 +36,7 @@ import { inspectModel } from '../models/inspect';
 import { appInfo } from './app-info';
 import { DatasetService } from './dataset-service';
 import { listModelDirectory } from './directory';
+import { environmentReport } from './environment';
 import { EventHub } from './events';
 import { createProjectFiles, readProjectFiles, updateProjectFiles } from './projects';
 import { generateInWorker, withOutPath } from './generate';
@@ -124,6 +126,11 @@ export class Services implements TesseraApi {
   /** @example const { entries } = await services.listDirectory('/models') */
   async listDirectory(path?: string): Promise<DirectoryListing> {
     return listModelDirectory(path);
+  }
+
+  /** @example const { device, modelFolders } = await services.getEnvironment() */
+  async getEnvironment(): Promise<EnvironmentReport> {
+    return environmentReport(this.#launch);
   }
 
   // ── projects & dataset ──────────────────────────────────────────────────────────────────────────

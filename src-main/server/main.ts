@@ -1,7 +1,7 @@
 // `npm run serve` / `node out/main/server.js`: the web-mode entry. Plain Node, no Electron.
 // Options: --host (default 127.0.0.1), --port (default: a free one), --help.
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { appPaths } from '../core/app-paths';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isLoopback } from './guard';
@@ -14,7 +14,7 @@ anyone with it can use Tessera as you, so keep it to yourself.
 
   --host ADDRESS  interface to bind (default 127.0.0.1; anything else exposes Tessera to your network)
   --port N        port to listen on (default: a free one)
-  --data-dir DIR  where settings (recent projects) are kept (default: $TESSERA_DATA_DIR or ~/.tessera)
+  --data-dir DIR  where settings (recent projects) are kept (default: the platform's app-data folder, or $TESSERA_DATA_DIR)
   --help          show this help`;
 
 function parsePort(text: string | undefined): number {
@@ -52,7 +52,7 @@ export async function runServerCli(argv: string[]): Promise<void> {
   if (!existsSync(join(rendererDir, 'index.html')))
     console.warn(`tessera: no UI build at ${rendererDir}; run \`npm run build\` first.`);
   // NOTE: a stand-in until core/app-paths.ts gives every front door one app-data folder per platform.
-  const appDataDir = values['data-dir'] ?? process.env.TESSERA_DATA_DIR ?? join(homedir(), '.tessera');
+  const appDataDir = values['data-dir'] ?? appPaths().settings;
   const server = await startServer({ host, port, rendererDir, appDataDir });
   console.log(`Tessera web UI: ${server.url}`);
   const stop = (): void => {

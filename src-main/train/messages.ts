@@ -2,6 +2,7 @@
 // reports (progress, checkpoints, samples, logs, the outcome or an error); plus one-off image generation
 // ('generate' → per-step 'preview', then 'generated'). Plain JSON-safe objects only.
 import type { GenerateRequest } from '../api/training';
+import type { DeviceReport } from '../engine/runtime/providers';
 import type { ProviderName } from '../engine/runtime/session';
 import type { TrainConfig } from './config';
 import type { Progress, TrainOutcome } from './loop';
@@ -38,6 +39,7 @@ export interface GenerateSpec {
 export type HostMessage =
   | { type: 'start'; job: TrainJobSpec }
   | { type: 'generate'; spec: GenerateSpec }
+  | { type: 'devices' }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'cancel' };
@@ -70,9 +72,17 @@ export type WorkerMessage =
   | { type: 'done'; outcome: TrainOutcome }
   | { type: 'preview'; preview: PreviewReport }
   | { type: 'generated'; path: string; parameters: string }
+  | { type: 'devices'; report: DeviceReport }
   | { type: 'failed'; message: string; stack?: string };
 
-const HOST_TYPES: readonly HostMessage['type'][] = ['start', 'generate', 'pause', 'resume', 'cancel'];
+const HOST_TYPES: readonly HostMessage['type'][] = [
+  'start',
+  'generate',
+  'devices',
+  'pause',
+  'resume',
+  'cancel',
+];
 
 /** Narrowing for messages arriving untyped from another process. */
 export function isHostMessage(value: unknown): value is HostMessage {

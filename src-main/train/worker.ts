@@ -83,13 +83,20 @@ async function generate({ request, cacheDir, device }: GenerateSpec): Promise<vo
 
 function handle(message: unknown): void {
   if (!isHostMessage(message)) return;
-  if ((message.type === 'start' || message.type === 'generate') && started) return;
+  if ((message.type === 'start' || message.type === 'generate' || message.type === 'devices') && started)
+    return;
   if (message.type === 'start') {
     started = true;
     void start(message);
   } else if (message.type === 'generate') {
     started = true;
     generate(message.spec).then(finish, (err: unknown) => (post(failed(err)), finish()));
+  } else if (message.type === 'devices') {
+    started = true;
+    devices().then(
+      (report) => (post({ type: 'devices', report }), finish()),
+      (err: unknown) => (post(failed(err)), finish()),
+    );
   } else if (message.type === 'pause') gate.pause();
   else if (message.type === 'resume') gate.resume();
   else if (message.type === 'cancel') {
