@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['node_modules', 'out', 'dist', 'release', 'test/.tmp'] },
@@ -9,7 +10,7 @@ export default tseslint.config(
   ...svelte.configs['flat/recommended'],
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],
-    languageOptions: { parserOptions: { parser: tseslint.parser } },
+    languageOptions: { parserOptions: { parser: tseslint.parser }, globals: globals.browser },
   },
   {
     rules: {
