@@ -218,6 +218,8 @@ export interface AppLog {
 /** Events pushed from the core to every connected UI, named `area.thing`; payloads are plain DTOs. */
 export type TesseraEvents = {
   'app.log': AppLog;
+  /** A .safetensors file opened with Tessera (file association, drop on the dock icon): inspect it. */
+  'app.openFile': { path: string };
   // projects & dataset
   'dataset.importProgress': ImportProgress;
   'dataset.changed': DatasetChanged;

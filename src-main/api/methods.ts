@@ -32,6 +32,7 @@ export const API_METHODS = [
 
 export const EVENT_NAMES = [
   'app.log',
+  'app.openFile',
   // projects & dataset
   'dataset.importProgress',
   'dataset.changed',

@@ -2,7 +2,9 @@
 // behaviour lives in core/ and is shared with the web server and the CLI.
 import { app, BrowserWindow } from 'electron';
 import { Services } from '../core/services';
+import { guardClose } from './close-guard';
 import { registerIpc } from './ipc';
+import { handleOpenedFiles } from './open-files';
 import { handleThumbProtocol, registerThumbScheme } from './protocol';
 import { restrictSession, restrictWebContents } from './security';
 import { utilityLauncher } from './trainer-process';
@@ -26,12 +28,29 @@ app
       appDataDir: app.getPath('userData'),
       launcher: utilityLauncher(),
     });
+    const open = () => {
+      const win = createMainWindow(entry);
+      guardClose(win, services);
+      return win;
+    };
+    const focus = () => {
+      const [win] = BrowserWindow.getAllWindows();
+      if (win) {
+        if (win.isMinimized()) win.restore();
+        win.focus();
+      } else open();
+    };
+    if (!handleOpenedFiles(services, focus)) {
+      // Another Tessera is running: it got our files (second-instance); this one leaves.
+      app.quit();
+      return;
+    }
     registerIpc(services, entry);
     handleThumbProtocol(services);
     app.on('will-quit', () => services.dispose());
-    createMainWindow(entry);
+    open();
     app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) createMainWindow(entry);
+      if (BrowserWindow.getAllWindows().length === 0) open();
     });
   })
   .catch((err: unknown) => {
