@@ -13,9 +13,13 @@ export interface InjectModule {
   alpha: number;
 }
 
-/** The graph Inputs runtime mode created for one module. */
+/** The graph Inputs runtime mode created for one module (or, packed, its slices of `lora.packed`). */
 export interface LoRAInputs {
   module: InjectModule;
+  /** Parameter names (`lora.<ldmPath>.down/up`), also when the matrices are slices of the packed input. */
+  names: { down: string; up: string };
+  /** Packed mode: element offsets of A and B in `lora.packed`. */
+  offsets?: { down: number; up: number };
   /** A, [rank, in]; named `lora.<ldmPath>.down`. */
   down: Node;
   /** B, [out, rank]; named `lora.<ldmPath>.up`. */
@@ -24,6 +28,9 @@ export interface LoRAInputs {
 
 /** Name of the strength Input (f32 scalar) when `strength: 'input'`. */
 export const LORA_SCALE_INPUT = 'lora.scale';
+
+/** Name of the one flat f32 Input holding every A and B in packed mode (module order, A then B). */
+export const LORA_PACKED_INPUT = 'lora.packed';
 
 /** @example loraInputNames(t).down === 'lora.input_blocks.1.1.transformer_blocks.0.attn1.to_q.down' */
 export function loraInputNames(target: Pick<LoRATarget, 'ldmPath'>): { down: string; up: string } {
@@ -35,6 +42,11 @@ export interface InjectOptions {
   strength?: number | 'input';
   /** Scope the model is built under, if any (e.g. 'model.diffusion_model'); default none. */
   scopePrefix?: string;
+  /**
+   * One flat Input for all matrices, sliced in the graph (ort-notes: thousands of separate inputs cost
+   * seconds per session and ~3× per step). Layout: modules in forward order, A then B, row-major.
+   */
+  packed?: boolean;
 }
 
 function isPointwise(w: Node, o: Conv2dOpts): boolean {
@@ -55,6 +67,8 @@ export class RuntimeLoRA implements Adapter {
   private readonly modules: Map<string, InjectModule>;
   private readonly created = new Map<string, LoRAInputs>();
   private graph: Graph | undefined;
+  private packedInput: Node | undefined;
+  private nextOffset = 0;
 
   constructor(
     modules: readonly InjectModule[],
@@ -66,6 +80,18 @@ export class RuntimeLoRA implements Adapter {
   /** The A/B Inputs created so far, in creation (forward) order. */
   get inputs(): LoRAInputs[] {
     return [...this.created.values()];
+  }
+
+  /** Packed mode: the flat Input, once the model has reached a module. */
+  get packedNode(): Node | undefined {
+    return this.packedInput;
+  }
+
+  /** Elements of `lora.packed`: every planned module's A and B. */
+  get packedSize(): number {
+    let n = 0;
+    for (const m of this.modules.values()) n += m.rank * (m.target.inFeatures + m.target.outFeatures);
+    return n;
   }
 
   /** Planned modules the model never built: a wrong scope or target table, reported instead of ignored. */
@@ -98,12 +124,19 @@ export class RuntimeLoRA implements Adapter {
   feeds(adapter: LoRAAdapter, strength = 1): Record<string, TensorValue> {
     const byModule = new Map(adapter.modules.map((m) => [m.module, m]));
     const out: Record<string, TensorValue> = {};
-    for (const { module, down, up } of this.inputs) {
+    const packed = this.options.packed ? new Float32Array(this.packedSize) : null;
+    for (const { module, down, up, names, offsets } of this.inputs) {
       const w = byModule.get(moduleName(module.target));
       if (!w) throw new Error(`adapter lacks ${moduleName(module.target)}, which the graph adapts`);
-      out[down.name!] = { dtype: 'f32', shape: down.shape as number[], data: w.A };
-      out[up.name!] = { dtype: 'f32', shape: up.shape as number[], data: w.B };
+      if (packed && offsets) {
+        packed.set(w.A, offsets.down);
+        packed.set(w.B, offsets.up);
+        continue;
+      }
+      out[names.down] = { dtype: 'f32', shape: down.shape as number[], data: w.A };
+      out[names.up] = { dtype: 'f32', shape: up.shape as number[], data: w.B };
     }
+    if (packed) out[LORA_PACKED_INPUT] = { dtype: 'f32', shape: [packed.length], data: packed };
     if (this.options.strength === 'input')
       out[LORA_SCALE_INPUT] = { dtype: 'f32', shape: [], data: Float32Array.of(strength) };
     return out;
@@ -116,11 +149,29 @@ export class RuntimeLoRA implements Adapter {
     const prior = this.created.get(m.target.ldmPath);
     if (prior) return prior;
     const names = loraInputNames(m.target);
-    const made = {
-      module: m,
-      down: g.input(names.down, 'f32', [m.rank, m.target.inFeatures]),
-      up: g.input(names.up, 'f32', [m.target.outFeatures, m.rank]),
-    };
+    const [downShape, upShape] = [
+      [m.rank, m.target.inFeatures],
+      [m.target.outFeatures, m.rank],
+    ];
+    let made: LoRAInputs;
+    if (this.options.packed) {
+      // Each module reads its slices of the one flat input; offsets follow creation (forward) order.
+      this.packedInput ??= g.input(LORA_PACKED_INPUT, 'f32', [this.packedSize]);
+      const flat = this.packedInput;
+      const take = (shape: number[]) => {
+        const at = this.nextOffset;
+        this.nextOffset += shape[0] * shape[1];
+        return { at, node: g.reshape(g.slice(flat, [at], [this.nextOffset], [0]), shape) };
+      };
+      const [a, b] = [take(downShape), take(upShape)];
+      made = { module: m, names, offsets: { down: a.at, up: b.at }, down: a.node, up: b.node };
+    } else
+      made = {
+        module: m,
+        names,
+        down: g.input(names.down, 'f32', downShape),
+        up: g.input(names.up, 'f32', upShape),
+      };
     this.created.set(m.target.ldmPath, made);
     return made;
   }

@@ -49,6 +49,8 @@ export interface StepGraphOptions {
   checkpoint?: CheckpointPolicy;
   /** 'f16': half-precision compute with f32 master weights and a `loss_scale` Input (GPU providers). */
   precision?: 'f32' | 'f16';
+  /** All A/B matrices in one `lora.packed` Input and their gradients in one `grad.packed` output. */
+  packed?: boolean;
 }
 
 /** One checkpoint segment per UNet block (`input_blocks.N`, `middle_block`, `output_blocks.N`). */
@@ -85,6 +87,9 @@ export interface StepGraph {
 
 /** Name of the gradient output of a LoRA Input. @example gradName('lora.x.down') === 'grad.lora.x.down' */
 export const gradName = (inputName: string): string => `grad.${inputName}`;
+
+/** The one gradient output of packed step graphs (same layout as `lora.packed`). */
+export const PACKED_GRAD_OUTPUT = 'grad.packed';
 
 /** Bool output of f16 step graphs: every gradient is finite (else the loop skips the step). */
 export const ALL_FINITE_OUTPUT = 'all_finite';
@@ -127,7 +132,7 @@ function noiseInput(g: Graph, o: StepGraphOptions, latentShape: Dim[]): Node {
  */
 export function buildStepGraph(o: StepGraphOptions): StepGraph {
   const { config, shape: s } = o;
-  const lora = new RuntimeLoRA(o.modules);
+  const lora = new RuntimeLoRA(o.modules, { packed: o.packed === true });
   const g = new Graph({ adapter: lora });
   const latentShape: Dim[] = [s.batch, config.unet.inChannels, s.height, s.width];
   const x0 = g.input(STEP_INPUTS.latents, 'f32', latentShape);
@@ -156,11 +161,19 @@ export function buildStepGraph(o: StepGraphOptions): StepGraph {
     );
   const params = lora.inputs;
   const wrt = params.flatMap((p) => [p.down, p.up]);
-  const named = (lossOut: Node, grads: readonly Node[]) => {
+  const named = (lossOut: Node, grads: readonly Node[], gg: Graph = g) => {
     const outputs: Record<string, Node> = { loss: lossOut };
+    if (o.packed) {
+      // One flat gradient in the packed layout (module order, A then B), like the input it belongs to.
+      outputs[PACKED_GRAD_OUTPUT] = gg.concat(
+        grads.map((d) => gg.reshape(d, [-1])),
+        0,
+      );
+      return outputs;
+    }
     params.forEach((p, i) => {
-      outputs[gradName(p.down.name!)] = grads[2 * i];
-      outputs[gradName(p.up.name!)] = grads[2 * i + 1];
+      outputs[gradName(p.names.down)] = grads[2 * i];
+      outputs[gradName(p.names.up)] = grads[2 * i + 1];
     });
     return outputs;
   };
@@ -172,13 +185,13 @@ export function buildStepGraph(o: StepGraphOptions): StepGraph {
       { loss },
       {
         compute: 'f16',
-        master: wrt,
+        master: o.packed && lora.packedNode ? [lora.packedNode] : wrt,
         f32Scopes: (sc) => sc.startsWith(LOSS_SCOPE) || (attentionUpcast?.(sc) ?? false),
       },
     );
     const remat = o.checkpoint ? recompute(p.graph, o.checkpoint) : undefined;
     const sg = scaledGrad(p.graph, p.node(loss), wrt.map(p.node), remat ? { rematerialize: remat } : {});
-    const outputs = { ...named(p.outputs.loss, sg.grads), [ALL_FINITE_OUTPUT]: sg.allFinite };
+    const outputs = { ...named(p.outputs.loss, sg.grads, p.graph), [ALL_FINITE_OUTPUT]: sg.allFinite };
     return { graph: p.graph, lora, params, loss: p.outputs.loss, prediction, target, outputs };
   }
   const grads = o.checkpoint

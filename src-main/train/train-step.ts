@@ -5,7 +5,14 @@ import type { TensorValue } from '../engine/runtime/tensor-io';
 import { compileGraph, type CompileOptions } from '../engine/runtime/compile';
 import { DeviceTensor, readBack, type Feed } from '../engine/runtime/session';
 import { moduleName } from '../lora/adapter-weights';
-import { ALL_FINITE_OUTPUT, buildStepGraph, gradName, type StepGraphOptions } from './step-graph';
+import { LORA_PACKED_INPUT } from '../lora/inject';
+import {
+  ALL_FINITE_OUTPUT,
+  buildStepGraph,
+  gradName,
+  PACKED_GRAD_OUTPUT,
+  type StepGraphOptions,
+} from './step-graph';
 
 /** Which module and matrix an A/B Input carries (module as in `LoRAModuleWeights.module`). */
 export interface ParamRole {
@@ -48,34 +55,53 @@ export async function compileTrainStep(
   o: StepGraphOptions,
   compile: CompileOptions = {},
 ): Promise<TrainStep> {
-  const built = buildStepGraph(o);
+  // Packed by default: one input and one gradient output however many layers are adapted.
+  const packed = o.packed ?? true;
+  const built = buildStepGraph({ ...o, packed });
   const session = await compileGraph(built.outputs, { name: 'train_step', ...compile });
   const paramNames: string[] = [];
   const paramShapes = new Map<string, number[]>();
   const paramRoles = new Map<string, ParamRole>();
+  /** Where each parameter sits in the packed layout (A then B per module, forward order). */
+  const slots: { name: string; at: number; size: number }[] = [];
+  let total = 0;
   for (const p of built.params) {
     const module = moduleName(p.module.target);
-    for (const [node, role] of [
-      [p.down, 'A'],
-      [p.up, 'B'],
+    for (const [node, name, role] of [
+      [p.down, p.names.down, 'A'],
+      [p.up, p.names.up, 'B'],
     ] as const) {
-      paramNames.push(node.name!);
-      paramShapes.set(node.name!, node.shape as number[]);
-      paramRoles.set(node.name!, { module, role });
+      const shape = node.shape as number[];
+      paramNames.push(name);
+      paramShapes.set(name, shape);
+      paramRoles.set(name, { module, role });
+      slots.push({ name, at: total, size: shape[0] * shape[1] });
+      total += shape[0] * shape[1];
     }
   }
+  const value = (params: Map<string, Float32Array>, name: string) => {
+    const data = params.get(name);
+    if (!data) throw new Error(`no value for LoRA parameter '${name}'`);
+    return data;
+  };
   const run = async (feeds: Record<string, TensorValue>, params: Map<string, Float32Array>) => {
     const all: Record<string, Feed> = { ...feeds };
-    for (const name of paramNames) {
-      const data = params.get(name);
-      if (!data) throw new Error(`no value for LoRA parameter '${name}'`);
-      all[name] = { dtype: 'f32', shape: paramShapes.get(name)!, data };
-    }
+    if (packed) {
+      const flat = new Float32Array(total);
+      for (const s of slots) flat.set(value(params, s.name), s.at);
+      all[LORA_PACKED_INPUT] = { dtype: 'f32', shape: [total], data: flat };
+    } else
+      for (const name of paramNames)
+        all[name] = { dtype: 'f32', shape: paramShapes.get(name)!, data: value(params, name) };
     const out = await session.run(all);
     const loss = asF32('loss', await hostValue('loss', out.loss))[0];
     const grads = new Map<string, Float32Array>();
-    for (const name of paramNames)
-      grads.set(name, asF32(gradName(name), await hostValue(gradName(name), out[gradName(name)])));
+    if (packed) {
+      const flat = asF32(PACKED_GRAD_OUTPUT, await hostValue(PACKED_GRAD_OUTPUT, out[PACKED_GRAD_OUTPUT]));
+      for (const s of slots) grads.set(s.name, flat.subarray(s.at, s.at + s.size));
+    } else
+      for (const name of paramNames)
+        grads.set(name, asF32(gradName(name), await hostValue(gradName(name), out[gradName(name)])));
     const finite = out[ALL_FINITE_OUTPUT];
     if (finite === undefined) return { loss, grads };
     const flag = await hostValue(ALL_FINITE_OUTPUT, finite);
