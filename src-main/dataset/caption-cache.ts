@@ -2,8 +2,8 @@
 // vector), one safetensors file per caption, keyed by sha256(caption + encoder identity incl. clip skip and family)
 // (kohya `cache_text_encoder_outputs_to_disk`; like kohya it only fits fixed captions: no shuffle or dropout).
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import {
   readSafetensorsHeader,
   readTensorF32,
@@ -11,6 +11,7 @@ import {
   writeSafetensors,
   type TensorToWrite,
 } from '../formats/safetensors';
+import { pruneShards, shardFile } from './cache-shards';
 
 /** Bump when the stored layout or the encoding changes: every older entry becomes stale. */
 export const CAPTION_CACHE_FORMAT = 1;
@@ -75,7 +76,7 @@ export function captionCacheKey(modelId: string, caption: string): string {
 
 /** Where an entry lives: two-level fan-out keeps folders small for large datasets. */
 export function captionCacheFile(dir: string, key: string): string {
-  return join(dir, key.slice(0, 2), `${key}.safetensors`);
+  return shardFile(dir, key);
 }
 
 /** A finished entry: the file parses and says it holds this key. A torn or foreign file is a miss. */
@@ -94,7 +95,7 @@ async function encodeEntry(entry: CaptionCacheEntry, options: CaptionCacheOption
   const e = await options.encoder.encode(entry.caption);
   const tensors: TensorToWrite[] = [{ name: 'context', dtype: 'F32', shape: [...e.shape], data: e.context }];
   if (e.pooled) tensors.push({ name: 'pooled', dtype: 'F32', shape: [1, e.pooled.length], data: e.pooled });
-  await mkdir(join(options.dir, entry.key.slice(0, 2)), { recursive: true });
+  await mkdir(dirname(entry.file), { recursive: true });
   await writeSafetensors(entry.file, tensors, { [KEY_FIELD]: entry.key, 'tessera.caption': entry.caption });
 }
 
@@ -157,24 +158,6 @@ export async function readCaptionEmbedding(
  * Deletes cache files not in `keep` (stale entries) and leftovers of interrupted writes; returns how many.
  * @example await pruneCaptionCache(dir, new Set(report.entries.map((e) => e.key)))
  */
-export async function pruneCaptionCache(dir: string, keep: ReadonlySet<string>): Promise<number> {
-  const exists = await stat(dir).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return false;
-      throw error;
-    },
-  );
-  if (!exists) return 0;
-  let removed = 0;
-  for (const shard of await readdir(dir, { withFileTypes: true })) {
-    if (!shard.isDirectory() || !/^[0-9a-f]{2}$/.test(shard.name)) continue;
-    for (const name of await readdir(join(dir, shard.name))) {
-      const key = name.endsWith('.safetensors') ? name.slice(0, -'.safetensors'.length) : null;
-      if (key !== null && keep.has(key)) continue;
-      await rm(join(dir, shard.name, name), { force: true });
-      removed++;
-    }
-  }
-  return removed;
+export function pruneCaptionCache(dir: string, keep: ReadonlySet<string>): Promise<number> {
+  return pruneShards(dir, keep);
 }

@@ -2,8 +2,8 @@
 // flip is on), one safetensors file per image, keyed by content hash + VAE identity + settings (kohya
 // `cache_latents_to_disk`, but storing mean/logvar so the trainer samples fresh noise each step).
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import {
   readSafetensorsHeader,
   readTensorF32,
@@ -16,6 +16,7 @@ import { rgbToTensor, type NCHW } from '../models/vae-image';
 import { createBucketer, planCrop, type BucketConfig, type Bucketer, type Size } from './buckets';
 import { hashFile } from './hash';
 import { probeImage, renderTrainingCrop, type Rect } from './image-decode';
+import { pruneShards, shardFile } from './cache-shards';
 
 /** Bump when the file layout or the pixels fed to the VAE change: every older entry becomes stale. */
 export const LATENT_CACHE_FORMAT = 1;
@@ -104,7 +105,7 @@ function keyOf(
 
 /** Where an entry lives: two-level fan-out keeps folders small for large datasets. */
 export function latentCacheFile(dir: string, key: string): string {
-  return join(dir, key.slice(0, 2), `${key}.safetensors`);
+  return shardFile(dir, key);
 }
 
 async function plan(
@@ -149,12 +150,12 @@ async function renderEntry(entry: LatentCacheEntry, settings: LatentCacheSetting
   return rgbToTensor(images);
 }
 
-async function writeEntry(entry: LatentCacheEntry, dist: LatentDistribution, dir: string): Promise<void> {
+async function writeEntry(entry: LatentCacheEntry, dist: LatentDistribution): Promise<void> {
   const tensors = [false, ...(entry.hasFlip ? [true] : [])].flatMap((flip, n) => {
     const suffix = flip ? '.flip' : '';
     return [tensor(`mean${suffix}`, dist.mean, n), tensor(`logvar${suffix}`, dist.logvar, n)];
   });
-  await mkdir(join(dir, entry.key.slice(0, 2)), { recursive: true });
+  await mkdir(dirname(entry.file), { recursive: true });
   await writeSafetensors(entry.file, tensors, { [KEY_FIELD]: entry.key, 'tessera.source': entry.path });
 }
 
@@ -178,7 +179,7 @@ async function cacheOne(
   } catch (error) {
     return { status: 'failed', reason: reasonOf(error) };
   }
-  await writeEntry(entry, await options.encoder.encodeDistribution(pixels), options.dir); // [1 or 2, z, h, w]
+  await writeEntry(entry, await options.encoder.encodeDistribution(pixels)); // [1 or 2, z, h, w]
   return { status: 'encoded', entry };
 }
 
@@ -224,24 +225,6 @@ export async function readLatentEntry(file: string, flip = false): Promise<Laten
  * Deletes cache files not in `keep` (stale entries) and leftovers of interrupted writes; returns how many.
  * @example await pruneLatentCache(dir, new Set(report.entries.map((e) => e.key)))
  */
-export async function pruneLatentCache(dir: string, keep: ReadonlySet<string>): Promise<number> {
-  const exists = await stat(dir).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return false;
-      throw error;
-    },
-  );
-  if (!exists) return 0;
-  let removed = 0;
-  for (const shard of await readdir(dir, { withFileTypes: true })) {
-    if (!shard.isDirectory() || !/^[0-9a-f]{2}$/.test(shard.name)) continue;
-    for (const name of await readdir(join(dir, shard.name))) {
-      const key = name.endsWith('.safetensors') ? name.slice(0, -'.safetensors'.length) : null;
-      if (key !== null && keep.has(key)) continue;
-      await rm(join(dir, shard.name, name), { force: true });
-      removed++;
-    }
-  }
-  return removed;
+export function pruneLatentCache(dir: string, keep: ReadonlySet<string>): Promise<number> {
+  return pruneShards(dir, keep);
 }
