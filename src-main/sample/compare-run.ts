@@ -8,8 +8,7 @@ import { writeFileAtomic } from '../dataset/project-files';
 import type { CheckpointModel } from './checkpoint-model';
 import { compareGrid, type CompareGrid, type GridColumn } from './compare-grid';
 import type { SamplePrompt } from './prompt-file';
-import { isSamplerName } from './samplers/index';
-import { txt2img } from './txt2img';
+import { requestFromPrompt, txt2img } from './txt2img';
 
 export interface CompareOptions {
   /** Seed for prompts that set none. */
@@ -40,16 +39,7 @@ export async function compareRun(
         }
         model.setLoRA(adapter, column.lora.strength);
       } else model.setLoRA(null);
-      const { png } = await txt2img(model, {
-        prompt: p.prompt,
-        negative: p.negative,
-        seed: p.seed ?? options.seed,
-        steps: p.steps,
-        cfg: p.cfg,
-        sampler: p.sampler && isSamplerName(p.sampler) ? p.sampler : 'euler_a',
-        width: p.width,
-        height: p.height,
-      });
+      const { png } = await txt2img(model, requestFromPrompt(p, options.seed));
       return png;
     },
   );

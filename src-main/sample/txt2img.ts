@@ -5,7 +5,9 @@ import sharp from 'sharp';
 import { addPngText, formatA1111Parameters, type A1111Parameters } from '../formats/png-text';
 import { combineGuidance } from './cfg';
 import { TorchCpuGenerator } from './noise';
+import type { SamplePrompt } from './prompt-file';
 import {
+  isSamplerName,
   SAMPLERS,
   epsilonDenoiser,
   vPredictionDenoiser,
@@ -61,6 +63,24 @@ export interface Txt2ImgRequest {
   height: number;
   /** LoRA name and strength recorded in the PNG (the model applies it). */
   lora?: { name: string; strength: number; hash?: string };
+}
+
+/**
+ * A prompt-file line as a txt2img request: its own options, the fallback seed when it sets none, and
+ * Euler a when it names no sampler (or one Tessera does not have).
+ * @example requestFromPrompt(parsePromptLine('a cat --w 768 --d 5', 0), 42).seed // 5
+ */
+export function requestFromPrompt(p: SamplePrompt, seed: number): Txt2ImgRequest {
+  return {
+    prompt: p.prompt,
+    negative: p.negative,
+    seed: p.seed ?? seed,
+    steps: p.steps,
+    cfg: p.cfg,
+    sampler: p.sampler && isSamplerName(p.sampler) ? p.sampler : 'euler_a',
+    width: p.width,
+    height: p.height,
+  };
 }
 
 export interface Txt2ImgResult {

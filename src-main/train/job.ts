@@ -20,8 +20,7 @@ import { CheckpointModel } from '../sample/checkpoint-model';
 import type { GridColumn } from '../sample/compare-grid';
 import { compareRun } from '../sample/compare-run';
 import { parsePromptLine } from '../sample/prompt-file';
-import { isSamplerName } from '../sample/samplers/index';
-import { txt2img } from '../sample/txt2img';
+import { requestFromPrompt, txt2img } from '../sample/txt2img';
 import { datasetBatches } from './batches';
 import { cachedLoader } from './data-loader';
 import { bucketConfigFor, scanDataset } from './dataset-items';
@@ -229,16 +228,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
         await mkdir(dir, { recursive: true });
         for (const p of prompts) {
           stage(`Rendering preview ${p.index + 1} of ${prompts.length}`);
-          const { png } = await txt2img(previewer, {
-            prompt: p.prompt,
-            negative: p.negative,
-            seed: p.seed ?? config.seed,
-            steps: p.steps,
-            cfg: p.cfg,
-            sampler: p.sampler && isSamplerName(p.sampler) ? p.sampler : 'euler_a',
-            width: p.width,
-            height: p.height,
-          });
+          const { png } = await txt2img(previewer, requestFromPrompt(p, config.seed));
           const path = join(dir, `step${String(at).padStart(6, '0')}-${p.index}.png`);
           await writeFile(path, png);
           const sample = { step: at, index: p.index, prompt: p.prompt, path };

@@ -1,7 +1,13 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { parseA1111Parameters, readPngText } from '../../src-main/formats/png-text';
-import { txt2img, type DiffusionModel, type UNetRequest } from '../../src-main/sample/txt2img';
+import { parsePromptLine } from '../../src-main/sample/prompt-file';
+import {
+  requestFromPrompt,
+  txt2img,
+  type DiffusionModel,
+  type UNetRequest,
+} from '../../src-main/sample/txt2img';
 
 /** An analytic model: ε = 0.1·x for the uncond row and 0.1·x + c for the cond row, a linear "decoder". */
 function analyticModel(calls: UNetRequest[]): DiffusionModel {
@@ -76,5 +82,26 @@ describe('txt2img', () => {
     await txt2img(analyticModel(calls), { ...req, cfg: 1, sampler: 'ddim' });
     expect(calls.every((c) => c.batch === 1)).toBe(true);
     await expect(txt2img(analyticModel([]), { ...req, width: 30 })).rejects.toThrow(/multiple of 8/);
+  });
+});
+
+describe('requestFromPrompt', () => {
+  it('takes the prompt line options, the fallback seed, and Euler a for unknown samplers', () => {
+    expect(
+      requestFromPrompt(parsePromptLine('ink --n blurry --w 768 --h 512 --s 12 --l 5 --ss dpmpp_2m', 0), 42),
+    ).toEqual({
+      prompt: 'ink',
+      negative: 'blurry',
+      seed: 42,
+      steps: 12,
+      cfg: 5,
+      sampler: 'dpmpp_2m',
+      width: 768,
+      height: 512,
+    });
+    expect(requestFromPrompt(parsePromptLine('ink --d 7 --ss k_lms', 0), 42)).toMatchObject({
+      seed: 7,
+      sampler: 'euler_a',
+    });
   });
 });
