@@ -15,6 +15,7 @@ const RESUMABLE_CHANGES: readonly (keyof TrainConfig)[] = [
   'maxSteps',
   'epochs',
   'saveEverySteps',
+  'saveEveryEpochs',
   'sampleEverySteps',
   'saveDtype',
 ];

@@ -43,6 +43,8 @@ export interface TrainConfig {
   gradientCheckpointing: boolean;
   /** Save a resumable checkpoint every N optimizer steps (0: only at the end). */
   saveEverySteps: number;
+  /** Also save one at the end of every N epochs (0: off). */
+  saveEveryEpochs: number;
   /** Make sample previews every N optimizer steps (0: never). */
   sampleEverySteps: number;
   saveDtype: SaveDtype;
@@ -89,6 +91,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = {
   precision: 'fp32',
   gradientCheckpointing: false,
   saveEverySteps: 250,
+  saveEveryEpochs: 0,
   sampleEverySteps: 250,
   saveDtype: 'fp16',
   shuffleTags: false,
@@ -310,6 +313,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     max: 1_000_000,
     label: 'Save every',
     help: 'Write a resumable checkpoint every N updates (0: only at the end).',
+  },
+  {
+    key: 'saveEveryEpochs',
+    kind: 'int',
+    min: 0,
+    max: 10_000,
+    label: 'Save every N epochs',
+    help: 'Also write a checkpoint when every Nth epoch ends (0: off).',
   },
   {
     key: 'sampleEverySteps',

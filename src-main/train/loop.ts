@@ -281,8 +281,14 @@ export async function runTraining(run: TrainRun, hooks: TrainHooks): Promise<Tra
       };
       await metrics.append(m);
       hooks.onProgress?.({ ...m, totalSteps: total });
-      if (config.saveEverySteps > 0 && counters.step % config.saveEverySteps === 0 && counters.step < total)
-        await checkpoint(false);
+      const epochsDone = Math.floor((counters.step * config.gradientAccumulation) / run.data.batchesPerEpoch);
+      const epochsBefore = Math.floor(
+        ((counters.step - 1) * config.gradientAccumulation) / run.data.batchesPerEpoch,
+      );
+      const epochEnd =
+        config.saveEveryEpochs > 0 && epochsDone > epochsBefore && epochsDone % config.saveEveryEpochs === 0;
+      const stepMark = config.saveEverySteps > 0 && counters.step % config.saveEverySteps === 0;
+      if ((stepMark || epochEnd) && counters.step < total) await checkpoint(false);
       if (hooks.onSample && config.sampleEverySteps > 0 && counters.step % config.sampleEverySteps === 0)
         await hooks.onSample(params, counters.step);
     }

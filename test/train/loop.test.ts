@@ -140,6 +140,22 @@ describe('runTraining', () => {
     expect((await readFile(join(dir, 'd', 'metrics.jsonl'), 'utf8')).split('\n').length).toBe(41);
   });
 
+  it('checkpoints at the end of every Nth epoch', async () => {
+    const steps: number[] = [];
+    await runTraining(
+      {
+        config: resolveConfig({ maxSteps: 7, warmupSteps: 0, saveEverySteps: 0, saveEveryEpochs: 1 }),
+        runDir: join(dir, 'f'),
+        step,
+        data,
+        params: initial(),
+        shapes,
+      },
+      { exportAdapter: async (_p, s) => (steps.push(s), 'x') },
+    );
+    expect(steps).toEqual([3, 6, 7]); // 3 batches per epoch, then the final adapter
+  });
+
   it('waits while paused', async () => {
     const gate = new PauseGate();
     gate.pause();
