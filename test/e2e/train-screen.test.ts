@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
+import { runCli } from '../../src-main/cli/main';
 import { loadLoRA } from '../../src-main/lora/load';
 import { Services } from '../../src-main/core/services';
 import { startServer, type RunningServer } from '../../src-main/server/http';
@@ -111,6 +112,7 @@ describe('Train screen (web mode)', () => {
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Gallery' }).click();
     await page.getByRole('heading', { name: 'Gallery' }).waitFor();
     await expect.poll(() => page.getByRole('button', { name: /^Open step \d+:/ }).count()).toBe(2);
+    await page.screenshot({ path: 'docs/screenshots/gallery-screen.png', fullPage: true });
   });
 
   it('exports the finished adapter as PEFT and shows where it went', async () => {
@@ -131,8 +133,16 @@ describe('Train screen (web mode)', () => {
           throw new Error(`export failed: ${await page.getByRole('alert').first().textContent()}`);
         }),
     ]);
+    await page.screenshot({ path: 'docs/screenshots/export-screen.png', fullPage: true });
     const { adapter: loaded } = await loadLoRA(out);
     expect(loaded.modules.length).toBeGreaterThan(0);
+    // What `tessera info` says about the exported file: a LoRA for the model's family.
+    const lines: string[] = [];
+    expect(
+      await runCli(['info', out], { out: (l) => lines.push(l), err: (l) => lines.push(l), cwd: dir }),
+    ).toBe(0);
+    expect(lines.join('\n')).toMatch(/Layout\s+LoRA/);
+    expect(lines.join('\n')).toMatch(/Base\s+sd1/);
     expect(consoleErrors).toEqual([]);
   });
 });
