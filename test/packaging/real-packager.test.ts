@@ -12,6 +12,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,11 @@ function stageApp(app: string): void {
     ROOT,
   );
   cpSync(join(ROOT, 'package.json'), join(app, 'package.json'));
+  // NOTE: electron-builder lists dependencies with `npm ls`, which trusts npm's hidden lockfile only while it
+  // is newer than every package folder; tools writing caches into node_modules (vite, vitest) make it look
+  // stale, and `npm ls` through a symlinked node_modules then mis-reads the tree. Refresh its time (not its content).
+  const hidden = join(ROOT, 'node_modules', '.package-lock.json');
+  if (existsSync(hidden)) utimesSync(hidden, new Date(), new Date());
   symlinkSync(join(ROOT, 'node_modules'), join(app, 'node_modules'), 'dir');
 }
 
