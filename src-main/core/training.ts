@@ -27,6 +27,9 @@ import {
   type TrainConfig,
 } from '../train/config';
 import { scanDataset } from '../train/dataset-items';
+import { estimateTrainingMemory } from '../train/memory-estimate';
+import { FAMILIES, FAMILY_IDS, type FamilyId } from '../models/families';
+import { unetLoRATargets } from '../models/keymap/lora-names';
 import { totalStepsOf } from '../train/loop';
 import { readMetrics, type StepMetrics } from '../train/metrics';
 import type { TrainJobSpec } from '../train/messages';
@@ -46,6 +49,13 @@ function absolute(label: string, path: string): string {
 export function runStamp(d = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** Parameters of the planned LoRA (A and B of every target), or 0 when the family has no config. */
+function loraParamsOf(family: string, config: TrainConfig): number {
+  if (!(FAMILY_IDS as readonly string[]).includes(family)) return 0;
+  const targets = unetLoRATargets(FAMILIES[family as FamilyId], config.targets);
+  return targets.reduce((n, t) => n + config.rank * (t.inFeatures + t.outFeatures), 0);
 }
 
 export class TrainingService {
@@ -73,9 +83,11 @@ export class TrainingService {
     if (!/^[\w.-]+$/.test(request.name))
       problems.push('Adapter name: use letters, digits, "-", "_" or "." only.');
     let family = 'unknown';
+    let unetParams = 0;
     try {
       const info = await inspectModel(absolute('Base model', request.modelPath));
       family = info.family;
+      unetParams = info.components.find((c) => c.name === 'unet')?.params ?? 0;
       if (info.layout === 'lora') problems.push(`${request.modelPath} is a LoRA, not a base model.`);
       else if (info.family === 'unknown')
         problems.push(`${request.modelPath}: not a Stable Diffusion 1.x, 2.x or XL checkpoint.`);
@@ -117,7 +129,10 @@ export class TrainingService {
       buckets: [...buckets.values()],
       batchesPerEpoch: perEpoch,
       totalSteps: perEpoch ? totalStepsOf(config, perEpoch) : 0,
-      memoryEstimate: null,
+      memoryEstimate:
+        unetParams > 0
+          ? estimateTrainingMemory({ unetParams, loraParams: loraParamsOf(family, config), config })
+          : null,
     };
   }
 

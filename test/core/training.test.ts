@@ -55,6 +55,7 @@ describe('TrainingService', () => {
     const plan = await service.plan(request);
     expect(plan.problems).toEqual([]);
     expect(plan).toMatchObject({ family: 'sd1', images: 2, captioned: 1, batchesPerEpoch: 2, totalSteps: 6 });
+    expect(plan.memoryEstimate).toBeGreaterThan(0);
     expect(plan.warnings.join(' ')).toMatch(/1 image\(s\) have no caption/);
     const bad = await service.plan({
       ...request,
