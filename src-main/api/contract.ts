@@ -140,6 +140,12 @@ export interface TesseraApi extends TrainingApi {
    */
   getEnvironment(): Promise<EnvironmentReport>;
 
+  /**
+   * Shows a file in the system file manager (desktop app only; web mode answers INVALID_ARGUMENT with the path).
+   * @example await api.revealPath('/art/ink/runs/ink-20261128/ink.safetensors')
+   */
+  revealPath(path: string): Promise<void>;
+
   // ── projects & dataset ──────────────────────────────────────────────────────────────────────────
 
   /**

@@ -61,6 +61,7 @@ export const ARG_SPECS = {
   inspectModel: [{ name: 'path', check: pathString }],
   listDirectory: [{ name: 'path', optional: true, check: pathString }],
   getEnvironment: [],
+  revealPath: [{ name: 'path', check: pathString }],
   // projects & dataset
   createProject: [
     { name: 'dir', check: pathString },

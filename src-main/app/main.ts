@@ -1,6 +1,6 @@
 // Electron entry (`npm start`): hardening first, then services, IPC and the window. Thin by design: all
 // behaviour lives in core/ and is shared with the web server and the CLI.
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, shell } from 'electron';
 import { Services } from '../core/services';
 import { guardClose } from './close-guard';
 import { registerIpc } from './ipc';
@@ -27,6 +27,7 @@ app
       mode: 'electron',
       appDataDir: app.getPath('userData'),
       launcher: utilityLauncher(),
+      reveal: (path) => shell.showItemInFolder(path),
     });
     const open = () => {
       const win = createMainWindow(entry);

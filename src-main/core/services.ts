@@ -57,6 +57,8 @@ export interface ServicesOptions {
   launcher?: WorkerLauncher;
   /** Derived caches (latents, compiled models, tokenizer files); default `<appDataDir>/cache` or a temp folder. */
   cacheDir?: string;
+  /** Shows a file in the system file manager (Electron's shell.showItemInFolder); absent in web mode and CLI. */
+  reveal?: (path: string) => void;
 }
 
 /** What the image routes send for one path: the file and its Content-Type. */
@@ -69,6 +71,7 @@ export class Services implements TesseraApi {
   /** Events for every connected UI; front doors subscribe and forward. */
   readonly events = new EventHub();
   readonly #mode: AppInfo['mode'];
+  readonly #reveal: ((path: string) => void) | undefined;
   readonly #settings: SettingsStore;
   readonly #datasets: DatasetService;
   readonly #watch: boolean;
@@ -79,6 +82,7 @@ export class Services implements TesseraApi {
 
   constructor(options: ServicesOptions) {
     this.#mode = options.mode;
+    this.#reveal = options.reveal;
     this.#watch = options.watch ?? true;
     this.#cacheDir =
       options.cacheDir ??
@@ -126,6 +130,17 @@ export class Services implements TesseraApi {
   /** @example const { entries } = await services.listDirectory('/models') */
   async listDirectory(path?: string): Promise<DirectoryListing> {
     return listModelDirectory(path);
+  }
+
+  /** Shows `path` in the file manager (desktop app only: a web page cannot open the server's file manager). */
+  async revealPath(path: string): Promise<void> {
+    await requireExisting(path);
+    if (!this.#reveal)
+      throw new ApiError(
+        'INVALID_ARGUMENT',
+        `Showing files is only possible in the desktop app; the file is at ${path}.`,
+      );
+    this.#reveal(path);
   }
 
   /** @example const { device, modelFolders } = await services.getEnvironment() */

@@ -12,3 +12,18 @@ describe('environment report', () => {
     expect(report.paths.cache.length).toBeGreaterThan(1);
   });
 });
+
+describe('revealPath', () => {
+  it('hands an existing path to the desktop reveal hook, and explains web mode', async () => {
+    const { Services } = await import('../../src-main/core/services');
+    const shown: string[] = [];
+    const desktop = new Services({ mode: 'electron', watch: false, reveal: (p) => shown.push(p) });
+    await desktop.revealPath(process.cwd());
+    expect(shown).toEqual([process.cwd()]);
+    const web = new Services({ mode: 'web', watch: false });
+    await expect(web.revealPath(process.cwd())).rejects.toThrow(/only possible in the desktop app/);
+    await expect(desktop.revealPath('/no/such/file')).rejects.toThrow(/no file or folder/);
+    desktop.dispose();
+    web.dispose();
+  });
+});

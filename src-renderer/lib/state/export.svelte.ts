@@ -1,6 +1,7 @@
 // State of the Export screen: which adapter, in which naming and precision, with which metadata, optionally
 // merged into a base checkpoint; and where the files went.
 import type { ExportedAdapter, ExportRequest, TrainingApi } from '../../../src-main/api/training';
+import type { TesseraApi } from '../../../src-main/api/contract';
 import { toErrorData, type ApiErrorData } from '../../../src-main/api/errors';
 
 /** Comma-separated words → trimmed, non-empty list. @example splitWords('ink, sketch ,') // ['ink', 'sketch'] */
@@ -25,9 +26,9 @@ export class ExportState {
   busy = $state(false);
   result = $state.raw<ExportedAdapter | null>(null);
   error = $state.raw<ApiErrorData | null>(null);
-  readonly #api: TrainingApi;
+  readonly #api: TrainingApi & Pick<TesseraApi, 'revealPath'>;
 
-  constructor(api: TrainingApi) {
+  constructor(api: TrainingApi & Pick<TesseraApi, 'revealPath'>) {
     this.#api = api;
   }
 
@@ -49,6 +50,15 @@ export class ExportState {
           }
         : {}),
     };
+  }
+
+  /** Opens the file manager at the exported file (desktop app). */
+  async reveal(path: string): Promise<void> {
+    try {
+      await this.#api.revealPath(path);
+    } catch (err) {
+      this.error = toErrorData(err);
+    }
   }
 
   async run(): Promise<void> {
