@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseA1111Parameters, readPngText } from '../../src-main/formats/png-text';
 import { loadLoRA } from '../../src-main/lora/load';
 import { CheckpointModel } from '../../src-main/sample/checkpoint-model';
-import { txt2img } from '../../src-main/sample/txt2img';
+import { SAMPLERS, type SamplerName } from '../../src-main/sample/samplers/index';
+import { sampleLatents, txt2img } from '../../src-main/sample/txt2img';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
 import { testTokenizer } from '../fixtures/tokenizer';
 
@@ -32,6 +33,26 @@ const request = {
 };
 
 describe('CheckpointModel + txt2img on real (tiny) checkpoints', () => {
+  it('every sampler is deterministic for a seed on a real tiny model, and the seed matters', async () => {
+    const model = await CheckpointModel.open(paths['tiny-sd1'], {
+      tokenizer: testTokenizer(),
+      cacheDir: join(dir, 'onnx'),
+      hash: false,
+    });
+    for (const sampler of Object.keys(SAMPLERS) as SamplerName[]) {
+      const req = { ...request, sampler, steps: 3 };
+      const [a, b, c] = [
+        await sampleLatents(model, req),
+        await sampleLatents(model, req),
+        await sampleLatents(model, { ...req, seed: 4 }),
+      ];
+      expect(Array.from(a), sampler).toEqual(Array.from(b));
+      expect(Array.from(a), sampler).not.toEqual(Array.from(c));
+      expect(a.every(Number.isFinite), sampler).toBe(true);
+    }
+    model.dispose();
+  });
+
   for (const id of ['tiny-sd1', 'tiny-sdxl'] as const) {
     it(`${id}: renders a deterministic PNG; the LoRA at strength 0 equals the base model and at 1 differs`, async () => {
       const model = await CheckpointModel.open(paths[id], {
