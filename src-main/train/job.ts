@@ -23,6 +23,7 @@ import { parsePromptLine } from '../sample/prompt-file';
 import { requestFromPrompt, txt2img } from '../sample/txt2img';
 import { datasetBatches } from './batches';
 import { cachedLoader } from './data-loader';
+import { DeviceTrainer } from './device-state';
 import { bucketConfigFor, scanDataset } from './dataset-items';
 import { runTraining, type PauseGate, type StepRunner, type TrainOutcome } from './loop';
 import type { TrainJobSpec, WorkerMessage } from './messages';
@@ -205,6 +206,27 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
     ),
   );
 
+  // WebGPU: parameters, moments and gradients stay on the device between steps (AdamW, no accumulation).
+  const onDevice =
+    device.chosen === 'webgpu' && config.optimizer === 'adamw' && config.gradientAccumulation === 1;
+  const deviceState = onDevice
+    ? await DeviceTrainer.create(
+        {
+          config: family,
+          modules,
+          denoiser: (g, inputs) => buildUNet(g, family.unet, unetWeights, inputs),
+          shape: { batch: 1, height: 8, width: 8, contextLength: 77 },
+          minSnrGamma: config.minSnrGamma,
+          noiseOffset: config.noiseOffset,
+          ...(config.gradientCheckpointing ? { checkpoint: UNET_BLOCK_SEGMENTS } : {}),
+          ...(config.precision === 'fp16' ? { precision: 'f16' as const } : {}),
+        },
+        config,
+        onnx,
+        params,
+      )
+    : undefined;
+
   const metadataBase = { outputName: spec.name, trainingStartedAt: Date.now() / 1000 };
   const exportAdapter = async (current: Tensors, at: number, final: boolean): Promise<string> => {
     const path = join(
@@ -248,7 +270,16 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
   try {
     stage('Training');
     const outcome = await runTraining(
-      { config, runDir: spec.runDir, step, data, params, shapes, identity },
+      {
+        config,
+        runDir: spec.runDir,
+        step,
+        data,
+        params,
+        shapes,
+        identity,
+        ...(deviceState ? { device: deviceState } : {}),
+      },
       {
         exportAdapter,
         onProgress: (progress) => hooks.post({ type: 'progress', progress }),
@@ -283,6 +314,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
     return outcome;
   } finally {
     step.dispose();
+    deviceState?.dispose();
     encoder.dispose();
     (previewer as CheckpointModel | null)?.dispose();
   }

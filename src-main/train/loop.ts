@@ -13,7 +13,7 @@ import {
 } from './checkpoint';
 import { learningRateAt } from './lr';
 import { MetricsLog, type StepMetrics } from './metrics';
-import { createOptimizer, type Tensors } from './optim/index';
+import { createOptimizer, type OptimizerState, type Tensors } from './optim/index';
 import { streamNormal, streamRng } from './rng';
 import { STEP_INPUTS } from './step-graph';
 
@@ -97,6 +97,20 @@ export interface TrainRun {
   shapes: Map<string, number[]>;
   /** Identity of model and data for the resume fingerprint (e.g. model hash, dataset hash). */
   identity?: Record<string, unknown>;
+  /**
+   * Device-resident state (WebGPU): parameters, AdamW moments and gradients stay on the device between
+   * steps and come to the host only to be saved or previewed. Used for AdamW without accumulation.
+   */
+  device?: DeviceLoop;
+}
+
+/** What the loop needs from device-resident state (train/device-state.ts DeviceTrainer). */
+export interface DeviceLoop {
+  forward(feeds: Record<string, TensorValue>): Promise<{ loss: number; allFinite?: boolean }>;
+  /** Applies the update at `lr`; returns the global gradient norm (before clipping). */
+  apply(lr: number): Promise<number>;
+  download(): Promise<{ params: Tensors; state: OptimizerState }>;
+  upload(params: Tensors, state: OptimizerState): void;
 }
 
 export interface TrainOutcome {
@@ -192,6 +206,56 @@ async function accumulate(
   return { loss, grads: sum, allFinite };
 }
 
+interface StepOutcome {
+  loss: number;
+  norm: number;
+  /** The update was applied (finite loss and gradients). */
+  ok: boolean;
+}
+
+/** One optimizer step on the host: accumulate, check, clip, update. */
+async function hostStep(
+  run: TrainRun,
+  params: Tensors,
+  counters: LoopCounters,
+  lr: number,
+  optimizer: ReturnType<typeof createOptimizer>,
+): Promise<StepOutcome> {
+  const { config } = run;
+  const { loss, grads, allFinite } = await accumulate(run, params, counters.step, counters.lossScale);
+  const norm = globalNorm(grads);
+  const ok = allFinite !== false && Number.isFinite(norm) && Number.isFinite(loss);
+  if (!ok) return { loss, norm, ok };
+  if (config.maxGradNorm > 0 && norm > config.maxGradNorm)
+    scaleInPlace(grads, config.maxGradNorm / (norm + 1e-6));
+  optimizer.step(params, grads, lr);
+  return { loss, norm, ok };
+}
+
+/** One step with device-resident state: forward/backward, then the in-graph update unless it overflowed. */
+async function deviceStep(
+  run: TrainRun,
+  device: DeviceLoop,
+  counters: LoopCounters,
+  lr: number,
+): Promise<StepOutcome> {
+  const { config, data } = run;
+  const micro = counters.step;
+  const batch = await data.batch(Math.floor(micro / data.batchesPerEpoch), micro % data.batchesPerEpoch);
+  const scale: Record<string, TensorValue> =
+    config.precision === 'fp16'
+      ? { [STEP_INPUTS.lossScale]: { dtype: 'f32', shape: [], data: Float32Array.of(counters.lossScale) } }
+      : {};
+  const r = await device.forward({
+    ...batch.feeds,
+    ...noiseFeeds(config, batch.latentShape, micro),
+    ...scale,
+  });
+  if (r.allFinite === false || !Number.isFinite(r.loss)) return { loss: r.loss, norm: NaN, ok: false };
+  const norm = await device.apply(lr);
+  return { loss: r.loss, norm, ok: Number.isFinite(norm) };
+}
+
 /**
  * Trains until the step budget is spent or `signal` aborts, resuming from the run folder's newest state.
  * @example const out = await runTraining({ config, runDir, step, data, params, shapes }, { exportAdapter })
@@ -218,8 +282,19 @@ export async function runTraining(run: TrainRun, hooks: TrainHooks): Promise<Tra
     optimizer.load(state.optimizer);
   }
   const resumedFrom = counters.step;
+  const device =
+    run.device && config.optimizer === 'adamw' && config.gradientAccumulation === 1 ? run.device : null;
+  if (device && saved) device.upload(params, optimizer.state());
+  /** Brings device-resident parameters and moments to the host (before saving or previewing). */
+  const sync = async () => {
+    if (!device) return;
+    const d = await device.download();
+    params = d.params;
+    optimizer.load(d.state);
+  };
   const metrics = await MetricsLog.open(runDir, resumedFrom);
   const checkpoint = async (final: boolean) => {
+    await sync();
     const adapterPath = await hooks.exportAdapter(params, counters.step, final);
     await saveTrainState(runDir, {
       counters,
@@ -245,13 +320,11 @@ export async function runTraining(run: TrainRun, hooks: TrainHooks): Promise<Tra
     while (counters.step < total) {
       await hooks.pause?.wait();
       if (hooks.signal?.aborted) break;
-      const { loss, grads, allFinite } = await accumulate(run, params, counters.step, counters.lossScale);
       const lr = learningRateAt(lrSpec, counters.step);
-      const norm = globalNorm(grads);
-      if (allFinite !== false && Number.isFinite(norm) && Number.isFinite(loss)) {
-        if (config.maxGradNorm > 0 && norm > config.maxGradNorm)
-          scaleInPlace(grads, config.maxGradNorm / (norm + 1e-6));
-        optimizer.step(params, grads, lr);
+      const { loss, norm, ok } = device
+        ? await deviceStep(run, device, counters, lr)
+        : await hostStep(run, params, counters, lr, optimizer);
+      if (ok) {
         counters.goodSteps += 1;
         if (config.precision === 'fp16' && counters.goodSteps % LOSS_SCALE_GROWTH_INTERVAL === 0)
           counters.lossScale *= 2;
@@ -289,8 +362,10 @@ export async function runTraining(run: TrainRun, hooks: TrainHooks): Promise<Tra
         config.saveEveryEpochs > 0 && epochsDone > epochsBefore && epochsDone % config.saveEveryEpochs === 0;
       const stepMark = config.saveEverySteps > 0 && counters.step % config.saveEverySteps === 0;
       if ((stepMark || epochEnd) && counters.step < total) await checkpoint(false);
-      if (hooks.onSample && config.sampleEverySteps > 0 && counters.step % config.sampleEverySteps === 0)
+      if (hooks.onSample && config.sampleEverySteps > 0 && counters.step % config.sampleEverySteps === 0) {
+        await sync();
         await hooks.onSample(params, counters.step);
+      }
     }
     const adapterPath = await checkpoint(true);
     const status = counters.step >= total ? 'finished' : 'cancelled';
