@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src-main/cli/main';
-import type { CliIo } from '../../src-main/cli/io';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
+import { memoryIo } from '../fixtures/cli-io';
 
 const run = promisify(execFile);
 
@@ -25,12 +25,6 @@ async function tessera(...args: string[]): Promise<Outcome> {
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
-}
-
-function memoryIo(cwd: string): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l), cwd };
 }
 
 let dir: string;

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src-main/cli/main';
-import type { CliIo } from '../../../src-main/cli/io';
 import { loadLoRA } from '../../../src-main/lora/load';
 import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
+import { memoryIo } from '../../fixtures/cli-io';
 
 let dir = '';
 let paths: Record<string, string> = {};
@@ -17,15 +17,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function memoryIo(): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l), cwd: dir };
-}
-
 describe('tessera convert-lora and export', () => {
   it('converts kohya → PEFT → kohya and exports with a title, keeping every module', async () => {
-    const io = memoryIo();
+    const io = memoryIo(dir);
     expect(
       await runCli(['convert-lora', paths['tiny-sd1-lora'], '--to', 'peft', '--out', 'p.safetensors'], io),
     ).toBe(0);
@@ -55,7 +49,7 @@ describe('tessera convert-lora and export', () => {
   });
 
   it('explains bad options as usage errors', async () => {
-    const io = memoryIo();
+    const io = memoryIo(dir);
     expect(await runCli(['convert-lora', 'a', 'b', '--to', 'x'], io)).toBe(2);
     expect(io.errors[0]).toMatch(/--to must be kohya or peft/);
   });

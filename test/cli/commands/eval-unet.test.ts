@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src-main/cli/main';
 import { evalUnet } from '../../../src-main/cli/commands/eval-unet';
-import type { CliIo } from '../../../src-main/cli/io';
 import {
   readSafetensorsHeader,
   readTensorF32,
@@ -13,6 +12,7 @@ import {
 } from '../../../src-main/formats/safetensors';
 import { FAMILIES } from '../../../src-main/models/families';
 import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
+import { memoryIo } from '../../fixtures/cli-io';
 
 let dir = '';
 let paths: Record<string, string> = {};
@@ -38,12 +38,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function io(): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l), cwd: dir };
-}
-
 const read = async (file: string, name: string) =>
   readTensorF32(await readSafetensorsHeader(join(dir, file)), name);
 
@@ -63,7 +57,7 @@ describe('tessera eval unet / lora-grad / merge', () => {
           'base.safetensors',
           ...cache,
         ],
-        io(),
+        memoryIo(dir),
       ),
     ).toBe(0);
     expect(
@@ -83,7 +77,7 @@ describe('tessera eval unet / lora-grad / merge', () => {
           'lora.safetensors',
           ...cache,
         ],
-        io(),
+        memoryIo(dir),
       ),
     ).toBe(0);
     expect(
@@ -101,7 +95,7 @@ describe('tessera eval unet / lora-grad / merge', () => {
           '--dtype',
           'fp32',
         ],
-        io(),
+        memoryIo(dir),
       ),
     ).toBe(0);
     expect(
@@ -117,7 +111,7 @@ describe('tessera eval unet / lora-grad / merge', () => {
           'merged-out.safetensors',
           ...cache,
         ],
-        io(),
+        memoryIo(dir),
       ),
     ).toBe(0);
     const [base, lora, merged] = await Promise.all(
@@ -134,7 +128,7 @@ describe('tessera eval unet / lora-grad / merge', () => {
   });
 
   it("writes the MSE loss against a target and one gradient per LoRA matrix under the file's own keys", async () => {
-    const out = io();
+    const out = memoryIo(dir);
     expect(
       await runCli(
         [
@@ -189,9 +183,13 @@ describe('tessera eval unet / lora-grad / merge', () => {
       '--onnx-cache',
       'onnx',
     ];
-    await expect(evalUnet(args('xl-partial.safetensors'), io())).rejects.toThrow(/no tensor 'time_ids'/);
-    await expect(evalUnet(['--model', paths['tiny-sdxl']], io())).rejects.toThrow(/needs --model, --inputs/);
-    const out = io();
+    await expect(evalUnet(args('xl-partial.safetensors'), memoryIo(dir))).rejects.toThrow(
+      /no tensor 'time_ids'/,
+    );
+    await expect(evalUnet(['--model', paths['tiny-sdxl']], memoryIo(dir))).rejects.toThrow(
+      /needs --model, --inputs/,
+    );
+    const out = memoryIo(dir);
     expect(await evalUnet(args('xl.safetensors'), out)).toBe(0);
     expect(out.lines.join('\n')).toMatch(/out \[2, 4, 8, 8\]/);
     const got = await read('xl-out.safetensors', 'out');

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src-main/cli/main';
-import type { CliIo } from '../../../src-main/cli/io';
-
-function memoryIo(): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l), cwd: process.cwd() };
-}
+import { memoryIo } from '../../fixtures/cli-io';
 
 describe('tessera eval', () => {
   it('lists its parts, shows a part’s own help, and refuses an unknown part', async () => {

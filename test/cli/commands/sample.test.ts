@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseA1111Parameters, readPngText } from '../../../src-main/formats/png-text';
 import { runCli } from '../../../src-main/cli/main';
-import type { CliIo } from '../../../src-main/cli/io';
 import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
 import { BPE_PATH } from '../../fixtures/tokenizer';
+import { memoryIo } from '../../fixtures/cli-io';
 
 let dir = '';
 let paths: Record<string, string> = {};
@@ -20,15 +20,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function memoryIo(): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l), cwd: dir };
-}
-
 describe('tessera sample', () => {
   it('writes a PNG with A1111 parameters, LoRA name and strength included', async () => {
-    const io = memoryIo();
+    const io = memoryIo(dir);
     const code = await runCli(
       [
         'sample',
@@ -74,7 +68,7 @@ describe('tessera sample', () => {
   });
 
   it('names a missing option as a usage error', async () => {
-    const io = memoryIo();
+    const io = memoryIo(dir);
     expect(await runCli(['sample', '--model', 'x'], io)).toBe(2);
     expect(io.errors[0]).toMatch(/needs --model, --prompt and --out/);
   });
