@@ -169,6 +169,21 @@ function scaleInPlace(grads: Tensors, factor: number): void {
   for (const g of grads.values()) for (let i = 0; i < g.length; i++) g[i] *= factor;
 }
 
+/** Every feed of micro-batch `micro`: its batch, its random streams, and (f16) the loss scale. */
+async function microBatchFeeds(
+  run: TrainRun,
+  micro: number,
+  lossScale: number,
+): Promise<Record<string, TensorValue>> {
+  const { config, data } = run;
+  const batch = await data.batch(Math.floor(micro / data.batchesPerEpoch), micro % data.batchesPerEpoch);
+  const scale: Record<string, TensorValue> =
+    config.precision === 'fp16'
+      ? { [STEP_INPUTS.lossScale]: { dtype: 'f32', shape: [], data: Float32Array.of(lossScale) } }
+      : {};
+  return { ...batch.feeds, ...noiseFeeds(config, batch.latentShape, micro), ...scale };
+}
+
 /** Runs the accumulated micro-batches of optimizer step `step`; returns the mean loss and mean gradients. */
 async function accumulate(
   run: TrainRun,
@@ -176,21 +191,13 @@ async function accumulate(
   step: number,
   lossScale: number,
 ): Promise<StepResult> {
-  const { config, data } = run;
+  const { config } = run;
   const accum = config.gradientAccumulation;
   let loss = 0;
   let allFinite = true;
   const sum: Tensors = new Map();
-  const scale: Record<string, TensorValue> =
-    config.precision === 'fp16'
-      ? { [STEP_INPUTS.lossScale]: { dtype: 'f32', shape: [], data: Float32Array.of(lossScale) } }
-      : {};
   for (let m = 0; m < accum; m++) {
-    const micro = step * accum + m;
-    const epoch = Math.floor(micro / data.batchesPerEpoch);
-    const batch = await data.batch(epoch, micro % data.batchesPerEpoch);
-    const feeds = { ...batch.feeds, ...noiseFeeds(config, batch.latentShape, micro), ...scale };
-    const result = await run.step.run(feeds, params);
+    const result = await run.step.run(await microBatchFeeds(run, step * accum + m, lossScale), params);
     loss += result.loss / accum;
     if (result.allFinite === false) allFinite = false;
     for (const [name, g] of result.grads) {
@@ -239,18 +246,7 @@ async function deviceStep(
   counters: LoopCounters,
   lr: number,
 ): Promise<StepOutcome> {
-  const { config, data } = run;
-  const micro = counters.step;
-  const batch = await data.batch(Math.floor(micro / data.batchesPerEpoch), micro % data.batchesPerEpoch);
-  const scale: Record<string, TensorValue> =
-    config.precision === 'fp16'
-      ? { [STEP_INPUTS.lossScale]: { dtype: 'f32', shape: [], data: Float32Array.of(counters.lossScale) } }
-      : {};
-  const r = await device.forward({
-    ...batch.feeds,
-    ...noiseFeeds(config, batch.latentShape, micro),
-    ...scale,
-  });
+  const r = await device.forward(await microBatchFeeds(run, counters.step, counters.lossScale));
   if (r.allFinite === false || !Number.isFinite(r.loss)) return { loss: r.loss, norm: NaN, ok: false };
   const norm = await device.apply(lr);
   return { loss: r.loss, norm, ok: Number.isFinite(norm) };
