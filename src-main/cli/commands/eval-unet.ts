@@ -13,7 +13,7 @@ import {
 } from '../../formats/safetensors';
 import { loadLoRA } from '../../lora/load';
 import { RuntimeLoRA } from '../../lora/inject';
-import { buildUNet } from '../../models/unet';
+import { buildUNet, type UNetInputs } from '../../models/unet';
 import { componentOf, openCheckpoint } from '../../models/weights';
 import { injectModulesOf } from '../../sample/checkpoint-model';
 import { numberArg } from '../args';
@@ -50,6 +50,30 @@ function need(t: Map<string, TensorValue>, name: string, file: string): TensorVa
   return v;
 }
 
+/** The UNet inputs named in an `eval` inputs file, as graph Inputs and the matching feeds (SDXL adds two). */
+function unetInputsFrom(
+  g: Graph,
+  t: Map<string, TensorValue>,
+  file: string,
+  sdxl: boolean,
+): { inputs: UNetInputs; feeds: Record<string, TensorValue> } {
+  const feeds: Record<string, TensorValue> = {};
+  const input = (feed: string, stored: string) => {
+    const value = need(t, stored, file);
+    feeds[feed] = value;
+    return g.input(feed, 'f32', value.shape);
+  };
+  const inputs: UNetInputs = {
+    sample: input('sample', 'sample'),
+    timestep: input('timestep', 'timestep'),
+    context: input('context', 'encoder_hidden_states'),
+    ...(sdxl
+      ? { textEmbeds: input('text_embeds', 'text_embeds'), timeIds: input('time_ids', 'time_ids') }
+      : {}),
+  };
+  return { inputs, feeds };
+}
+
 const cacheOf = (io: CliIo, dir: string | undefined) => (dir ? { cacheDir: resolve(io.cwd, dir) } : {});
 
 /** @example await evalUnet(['--model', 'sd15.safetensors', '--inputs', 'in.safetensors', '--out', 'out.safetensors'], io) */
@@ -71,9 +95,6 @@ export async function evalUnet(args: string[], io: CliIo): Promise<number> {
   const ckpt = await openCheckpoint(resolve(io.cwd, v.model));
   const inputsPath = resolve(io.cwd, v.inputs);
   const t = await readTensors(inputsPath);
-  const sample = need(t, 'sample', inputsPath);
-  const timestep = need(t, 'timestep', inputsPath);
-  const context = need(t, 'encoder_hidden_states', inputsPath);
   const adapter = v.lora ? (await loadLoRA(resolve(io.cwd, v.lora))).adapter : null;
   const lora = adapter
     ? new RuntimeLoRA(injectModulesOf(ckpt, adapter), {
@@ -81,23 +102,8 @@ export async function evalUnet(args: string[], io: CliIo): Promise<number> {
       })
     : null;
   const g = new Graph(lora ? { adapter: lora } : {});
-  const feeds: Record<string, TensorValue> = { sample, timestep, context };
-  const add = ckpt.config.unet.addition;
-  const extra = add
-    ? { textEmbeds: need(t, 'text_embeds', inputsPath), timeIds: need(t, 'time_ids', inputsPath) }
-    : null;
-  if (extra) Object.assign(feeds, { text_embeds: extra.textEmbeds, time_ids: extra.timeIds });
-  const out = buildUNet(g, ckpt.config.unet, componentOf(ckpt, 'unet'), {
-    sample: g.input('sample', 'f32', sample.shape),
-    timestep: g.input('timestep', 'f32', timestep.shape),
-    context: g.input('context', 'f32', context.shape),
-    ...(extra
-      ? {
-          textEmbeds: g.input('text_embeds', 'f32', extra.textEmbeds.shape),
-          timeIds: g.input('time_ids', 'f32', extra.timeIds.shape),
-        }
-      : {}),
-  });
+  const { inputs, feeds } = unetInputsFrom(g, t, inputsPath, ckpt.config.unet.addition !== null);
+  const out = buildUNet(g, ckpt.config.unet, componentOf(ckpt, 'unet'), inputs);
   if (lora && adapter) Object.assign(feeds, lora.feeds(adapter));
   const session = await compileGraph({ out }, cacheOf(io, v['onnx-cache']));
   try {
@@ -141,27 +147,11 @@ export async function evalLoraGrad(args: string[], io: CliIo): Promise<number> {
   const modules = injectModulesOf(ckpt, adapter);
   const inputsPath = resolve(io.cwd, v.inputs);
   const t = await readTensors(inputsPath);
-  const sample = need(t, 'sample', inputsPath);
-  const timestep = need(t, 'timestep', inputsPath);
-  const context = need(t, 'encoder_hidden_states', inputsPath);
   const target = need(t, 'target', inputsPath);
   const lora = new RuntimeLoRA(modules);
   const g = new Graph({ adapter: lora });
-  const add = ckpt.config.unet.addition;
-  const extra = add
-    ? { textEmbeds: need(t, 'text_embeds', inputsPath), timeIds: need(t, 'time_ids', inputsPath) }
-    : null;
-  const pred = buildUNet(g, ckpt.config.unet, componentOf(ckpt, 'unet'), {
-    sample: g.input('sample', 'f32', sample.shape),
-    timestep: g.input('timestep', 'f32', timestep.shape),
-    context: g.input('context', 'f32', context.shape),
-    ...(extra
-      ? {
-          textEmbeds: g.input('text_embeds', 'f32', extra.textEmbeds.shape),
-          timeIds: g.input('time_ids', 'f32', extra.timeIds.shape),
-        }
-      : {}),
-  });
+  const { inputs, feeds: unetFeeds } = unetInputsFrom(g, t, inputsPath, ckpt.config.unet.addition !== null);
+  const pred = buildUNet(g, ckpt.config.unet, componentOf(ckpt, 'unet'), inputs);
   const diff = g.sub(pred, g.input('target', 'f32', target.shape));
   const loss = g.reduceMean(
     g.mul(diff, diff),
@@ -172,8 +162,7 @@ export async function evalLoraGrad(args: string[], io: CliIo): Promise<number> {
   const grads = grad(g, loss, wrt);
   const outputs: Record<string, Node> = { loss };
   wrt.forEach((w, i) => (outputs[`grad.${w.name}`] = grads[i]));
-  const feeds: Record<string, TensorValue> = { sample, timestep, context, target, ...lora.feeds(adapter) };
-  if (extra) Object.assign(feeds, { text_embeds: extra.textEmbeds, time_ids: extra.timeIds });
+  const feeds: Record<string, TensorValue> = { ...unetFeeds, target, ...lora.feeds(adapter) };
   const session = await compileGraph(outputs, cacheOf(io, v['onnx-cache']));
   try {
     const r = (await session.run(feeds)) as Record<string, TensorValue>;
