@@ -1,11 +1,8 @@
 // The caption-embedding cache with the real text encoders of the tiny checkpoints: encode once, reuse, stale keys
 // after a settings change, torn files, per-caption failures, abort + resume, and pruning.
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import path, { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   captionCacheFile,
@@ -17,13 +14,11 @@ import {
   type CaptionEncoder,
 } from '../../src-main/dataset/caption-cache';
 import { Encoder } from '../../src-main/models/conditioning';
-import { CLIPTokenizer } from '../../src-main/models/tokenizer';
 import { openCheckpoint, type OpenedCheckpoint } from '../../src-main/models/weights';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
+import { testTokenizer } from '../fixtures/tokenizer';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const gzPath = path.resolve(repoRoot, '..', 'shared', 'data', 'clip-bpe', 'bpe_simple_vocab_16e6.txt.gz');
-const tok = CLIPTokenizer.fromMerges(gunzipSync(readFileSync(gzPath)).toString('utf8'));
+const tok = testTokenizer();
 
 let dir = '';
 const ckpts: Record<string, OpenedCheckpoint> = {};

@@ -1,11 +1,8 @@
 // Prompt conditioning on the tiny checkpoints: A1111 chunking (100 tokens → 154 context rows), clip skip per family,
 // SDXL channel concat + pooled vector + zeroed empty negative, the per-family table, time ids and identity.
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import path, { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, Graph, loadParams } from '../../src-main/engine';
 import {
@@ -17,13 +14,11 @@ import {
 } from '../../src-main/models/conditioning';
 import { FAMILIES } from '../../src-main/models/families';
 import { buildTextEncoder } from '../../src-main/models/text-encoder';
-import { CLIPTokenizer } from '../../src-main/models/tokenizer';
 import { componentOf, openCheckpoint, type OpenedCheckpoint } from '../../src-main/models/weights';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
+import { testTokenizer } from '../fixtures/tokenizer';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const gzPath = path.resolve(repoRoot, '..', 'shared', 'data', 'clip-bpe', 'bpe_simple_vocab_16e6.txt.gz');
-const tok = CLIPTokenizer.fromMerges(gunzipSync(readFileSync(gzPath)).toString('utf8'));
+const tok = testTokenizer();
 
 /** 100 prompt tokens without commas, so A1111 splits at exactly 75. */
 const LONG = Array.from({ length: 50 }, () => 'cat dog').join(' ');

@@ -1,26 +1,19 @@
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRng } from '../../src-main/dataset/rng';
 import { buildLatentCache } from '../../src-main/dataset/latent-cache';
 import { Encoder } from '../../src-main/models/conditioning';
-import { CLIPTokenizer } from '../../src-main/models/tokenizer';
 import { VAE } from '../../src-main/models/vae-run';
 import { openCheckpoint } from '../../src-main/models/weights';
 import type { TrainItem } from '../../src-main/train/batches';
 import { cachedLoader, CONDITION_FEEDS } from '../../src-main/train/data-loader';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
+import { testTokenizer } from '../fixtures/tokenizer';
 
-const bpe = resolve(
-  fileURLToPath(new URL('../../..', import.meta.url)),
-  'shared/data/clip-bpe/bpe_simple_vocab_16e6.txt.gz',
-);
-const tok = CLIPTokenizer.fromMerges(gunzipSync(readFileSync(bpe)).toString('utf8'));
+const tok = testTokenizer();
 
 let dir = '';
 let paths: Record<string, string> = {};
