@@ -6,6 +6,7 @@ import { getFileMatchers, type FileMatcher } from 'app-builder-lib/out/fileMatch
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config';
 import { expandMacro } from 'app-builder-lib/out/util/macroExpander';
 import { DebugLogger } from 'builder-util';
+import { fork } from 'node:child_process';
 import type { Stats } from 'node:fs';
 import { lstatSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -163,4 +164,22 @@ export function selectFiles(root: string, dir: string, filter: FileFilter): stri
 /** Every file under dir, relative to root with '/' separators. */
 export function allFiles(root: string, dir: string): string[] {
   return selectFiles(root, dir, () => true);
+}
+
+/** Starts a packaged trainer worker entry under plain Node (bare environment) and returns its first message. */
+export async function firstWorkerMessage(entry: string, cwd: string): Promise<unknown> {
+  const worker = fork(entry, [], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: cwd },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  try {
+    return await new Promise<unknown>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`worker exited with ${code} before ready`)));
+    });
+  } finally {
+    worker.kill();
+  }
 }

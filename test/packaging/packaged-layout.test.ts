@@ -1,7 +1,7 @@
 // Packaged-layout smoke test: the production build and the production node_modules, picked by
 // electron-builder.yml's own matchers, laid out as resources/app/ (app.asar's contents as a plain folder),
 // then the CLI and the trainer worker started from there under plain Node.
-import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -16,6 +16,7 @@ import {
   ROOT,
   TARGETS,
   type Target,
+  firstWorkerMessage,
 } from './builder';
 
 const host = TARGETS.find((t) => t.platform === process.platform && t.arch === process.arch);
@@ -119,17 +120,7 @@ describe.runIf(host)('the packaged app, laid out for this host', () => {
   });
 
   it('starts the trainer worker entry, which reports ready', async () => {
-    const worker = fork(join(appDir, 'out/main/worker.js'), [], {
-      cwd: tmp,
-      env: { PATH: process.env.PATH ?? '', HOME: tmp },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    const first = await new Promise<unknown>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`worker exited with ${code} before ready`)));
-    });
-    worker.kill();
+    const first = await firstWorkerMessage(join(appDir, 'out/main/worker.js'), tmp);
     expect(first).toEqual({ type: 'ready' });
   });
 });

@@ -2,7 +2,7 @@
 // stand-in Electron distribution (`electronDist`), from a fresh build in a temp folder. Then the CLI and
 // the trainer worker start under plain Node from the packaged app.asar, extracted with app.asar.unpacked.
 import { extractAll, listPackage } from '@electron/asar';
-import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstWorkerMessage } from './builder';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ORT_BIN = 'node_modules/onnxruntime-node/bin/napi-v6';
@@ -157,17 +158,7 @@ describe.runIf(linuxX64)('electron-builder --linux dir (real packager, no downlo
   });
 
   it('starts the trainer worker entry, which reports ready', async () => {
-    const worker = fork(join(merged, 'out/main/worker.js'), [], {
-      cwd: tmp,
-      env: { PATH: process.env.PATH ?? '', HOME: tmp },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    const first = await new Promise<unknown>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`worker exited with ${code} before ready`)));
-    });
-    worker.kill();
+    const first = await firstWorkerMessage(join(merged, 'out/main/worker.js'), tmp);
     expect(first).toEqual({ type: 'ready' });
   });
 });
