@@ -54,6 +54,11 @@ export function sendFile(res: ServerResponse, file: string, headOnly: boolean): 
   res.setHeader('Content-Type', type);
   res.setHeader('Cache-Control', type.startsWith('text/html') ? 'no-store' : 'no-cache');
   res.statusCode = 200;
+  streamBody(res, file, headOnly);
+}
+
+/** The body of a 200 whose headers are set: the file's bytes, or nothing for HEAD. */
+export function streamBody(res: ServerResponse, file: string, headOnly: boolean): void {
   if (headOnly) {
     res.end();
     return;

@@ -1,7 +1,7 @@
 // GET /api/thumb?path=… : a dataset thumbnail as WebP, or a PNG a run wrote (samples, generated images). The token
 // check has already run (the route sits under /api/); the path guard is the core's, so web mode and Electron's
 // protocol refuse exactly the same files.
-import { createReadStream } from 'node:fs';
+import { streamBody } from './static';
 import type { ServerResponse } from 'node:http';
 import { ApiError } from '../api/errors';
 import { thumbPathOf } from '../api/thumb-url';
@@ -23,11 +23,5 @@ export async function sendThumbnail(
   // Run images can be rewritten (a resumed run renders the same step again): revalidate those.
   const cache = contentType === 'image/webp' ? 'private, max-age=3600' : 'no-cache';
   res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': cache });
-  if (headOnly) {
-    res.end();
-    return;
-  }
-  createReadStream(file)
-    .on('error', (err) => res.destroy(err))
-    .pipe(res);
+  streamBody(res, file, headOnly);
 }
