@@ -4,7 +4,7 @@
 import { DTYPES, type DType } from './dtype';
 import { internKey, type Attrs, type ConstData, type Node, type ParamRef } from './node';
 import type { Adapter } from './nn';
-import { OPS, SLICE_END, type OpKind } from './ops';
+import { attrOf, OPS, SLICE_END, type OpKind } from './ops';
 import { canonicalDim, dimDiv, dimProduct, shapeEq, shapeToString, type Dim, type Shape } from './shape';
 
 /** A float scalar, a node, or a number broadcast as a scalar of the other operand's dtype. */
@@ -244,7 +244,19 @@ export class Graph {
     return this.op('Reshape', [x], { shape: target });
   }
 
-  transpose = (x: Node, perm: readonly number[]) => this.op('Transpose', [x], { perm });
+  /**
+   * A transpose of a transpose is one transpose (none when the perms cancel): the backward pass of x Wᵀ then
+   * reads W itself rather than Transpose(Transpose(W)), which ORT would fold into a copy of the weight.
+   */
+  transpose(x: Node, perm: readonly number[]): Node {
+    if (x.op === 'Transpose') {
+      const inner = attrOf<number[]>(x, 'perm');
+      const composed = perm.map((p) => inner[p]);
+      if (composed.every((p, i) => p === i)) return x.inputs[0];
+      return this.transpose(x.inputs[0], composed);
+    }
+    return this.op('Transpose', [x], { perm });
+  }
   concat = (xs: readonly Node[], axis: number) =>
     this.op('Concat', xs, { axis: normAxis(axis, xs[0].shape.length) });
 

@@ -1,6 +1,7 @@
 // IR graph → ONNX ModelProto (opset 21, IR 10): DCE to the requested outputs, readable names from scopes,
 // Params as external data, Constants inline, one emitter per op from ops/ (ONNX operator spec names).
 
+import { relative, sep } from 'node:path';
 import { DTYPES, type DType } from '../graph/dtype';
 import type { Node } from '../graph/node';
 import { shapeToString, type Dim, type Shape } from '../graph/shape';
@@ -9,7 +10,8 @@ import { f32ToBf16, f32ToF16 } from '../../formats/safetensors';
 import { toAttributes } from './attributes';
 import { DimVectors, symbolSources } from './dims';
 import { layoutExternal, type ExternalTensor } from './external-data';
-import { emitterFor, type EmitContext, type NodeSpec } from './ops';
+import { commonRoot, type PlaceWeight, type WeightPlacement } from './weight-placement';
+import { absorbedTransposes, emitterFor, type EmitContext, type NodeSpec } from './ops';
 import {
   DATA_LOCATION,
   encodeModel,
@@ -28,6 +30,11 @@ export interface EmitOptions {
   name?: string;
   /** Basename of the weights file that sits next to the .onnx (default 'weights.bin'). */
   weightsFile?: string;
+  /**
+   * Reference each weight where `place` says it lies (the checkpoint itself, or a shared converted file)
+   * instead of a weights file written for this model. The model then loads from `baseDir`.
+   */
+  place?: PlaceWeight;
 }
 
 export interface ModelValue {
@@ -44,6 +51,8 @@ export interface EmittedModel {
   outputs: ModelValue[];
   /** Op nodes emitted (helpers included), for logs and tests. */
   nodeCount: number;
+  /** With `place`: the folder the model's external data locations are relative to. */
+  baseDir?: string;
 }
 
 function valueInfo(name: string, dtype: DType, shape: Shape): ValueInfoProto {
@@ -188,17 +197,26 @@ function leafName(n: Node): string {
 }
 
 /** Inputs and params first (stable names), then every op in id order. */
-function emitNodes(e: Emission, live: readonly Node[]): { inputs: Node[]; params: Node[] } {
+function emitNodes(
+  e: Emission,
+  live: readonly Node[],
+  placed: ReadonlyMap<string, WeightPlacement>,
+): { inputs: Node[]; params: Node[] } {
   const inputs = live.filter((n) => n.op === 'Input');
   const params = live.filter((n) => n.op === 'Param');
   for (const n of [...inputs, ...params]) {
     e.name(n, leafName(n));
     e.leafNames.add(leafName(n));
   }
+  for (const n of params)
+    if (placed.get(leafName(n))?.storedShape)
+      e.add('Transpose', [storedName(leafName(n))], toAttributes('Transpose', { perm: [1, 0] }), leafName(n));
   e.dims = new DimVectors(e, symbolSources(inputs));
+  const absorbed = absorbedTransposes(live);
   let index = 0;
   for (const n of live) {
     if (n.op === 'Constant') e.name(n, e.tensorData(n));
+    else if (absorbed.has(n.id)) index++;
     else if (n.op !== 'Input' && n.op !== 'Param') e.emitOp(n, index++);
   }
   return { inputs, params };
@@ -234,6 +252,41 @@ function externalTensors(params: readonly Node[]): ExternalTensor[] {
   );
 }
 
+/** The initializer of a weight stored transposed; a Transpose node gives the graph its declared layout. */
+const storedName = (name: string) => `${name}:stored`;
+
+function placedInitializer(n: Node, at: WeightPlacement, baseDir: string): TensorProto {
+  const location = relative(baseDir, at.path).split(sep).join('/');
+  return {
+    name: at.storedShape ? storedName(leafName(n)) : leafName(n),
+    dims: [...(at.storedShape ?? (n.shape as number[]))],
+    dataType: DTYPES[n.dtype].onnx,
+    dataLocation: DATA_LOCATION.EXTERNAL,
+    externalData: [
+      { key: 'location', value: location },
+      { key: 'offset', value: String(at.offset) },
+      { key: 'length', value: String(at.length) },
+    ],
+  };
+}
+
+/** Every live weight's placement, by parameter name. */
+function placeAll(live: readonly Node[], place: PlaceWeight | undefined): Map<string, WeightPlacement> {
+  const placed = new Map<string, WeightPlacement>();
+  if (!place) return placed;
+  for (const n of live) {
+    if (n.op !== 'Param') continue;
+    if (!n.param) throw new Error(`emit: Param ${n.name} has no ParamRef`);
+    if (!n.shape.every((d) => typeof d === 'number'))
+      throw new Error(`emit: Param ${n.name} must have a static shape`);
+    placed.set(
+      leafName(n),
+      place({ name: leafName(n), param: n.param, dtype: n.dtype, shape: n.shape as number[] }),
+    );
+  }
+  return placed;
+}
+
 function externalInitializer(t: ExternalTensor, weightsFile: string): TensorProto {
   return {
     name: t.name,
@@ -257,10 +310,20 @@ export function emitModel(outputs: Record<string, Node>, options: EmitOptions = 
   if (Object.keys(outputs).length === 0) throw new Error('emitModel: no outputs requested');
   const weightsFile = options.weightsFile ?? 'weights.bin';
   const live = liveNodes(Object.values(outputs));
+  const placed = placeAll(live, options.place);
+  const baseDir = placed.size ? commonRoot([...placed.values()].map((p) => p.path)) : undefined;
+  if (baseDir === null)
+    throw new Error(
+      `emit: the weights lie on different drives (${[...new Set([...placed.values()].map((p) => p.path))].join(', ')}); ` +
+        'keep the model and the cache folder on one drive',
+    );
   const e = new Emission();
-  const { inputs, params } = emitNodes(e, live);
+  const { inputs, params } = emitNodes(e, live, placed);
   const outputValues = emitOutputs(e, outputs);
-  const externals = externalTensors(params);
+  const externals = options.place ? [] : externalTensors(params);
+  const weights = options.place
+    ? params.map((n) => placedInitializer(n, placed.get(leafName(n))!, baseDir!))
+    : externals.map((t) => externalInitializer(t, weightsFile));
   const bytes = encodeModel({
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: OPSET }],
@@ -269,7 +332,7 @@ export function emitModel(outputs: Record<string, Node>, options: EmitOptions = 
     graph: {
       name: options.name ?? 'tessera',
       node: e.nodes,
-      initializer: [...externals.map((t) => externalInitializer(t, weightsFile)), ...e.initializers],
+      initializer: [...weights, ...e.initializers],
       input: inputs.map((n) => valueInfo(leafName(n), n.dtype, n.shape)),
       output: outputValues.map((o) => valueInfo(o.name, o.dtype, o.shape)),
     },
@@ -282,5 +345,6 @@ export function emitModel(outputs: Record<string, Node>, options: EmitOptions = 
     inputs: modelInputs,
     outputs: outputValues,
     nodeCount: e.nodes.length,
+    ...(baseDir ? { baseDir } : {}),
   };
 }
