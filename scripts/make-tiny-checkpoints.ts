@@ -217,7 +217,12 @@ export async function makeTinyCheckpoints(
   return paths;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// NOTE: the name check keeps this from running when the module is bundled into another script (bench-gpu).
+if (
+  process.argv[1] &&
+  import.meta.url === pathToFileURL(process.argv[1]).href &&
+  /make-tiny-checkpoints\.[jt]s$/.test(process.argv[1])
+) {
   const outDir = process.argv[2] ?? join('test', '.tmp', 'fixtures');
   const paths = await makeTinyCheckpoints(outDir);
   for (const [name, path] of Object.entries(paths)) console.log(`${name}: ${path}`);

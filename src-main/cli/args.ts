@@ -1,6 +1,9 @@
-// Small parsers shared by CLI commands (numbers with bounds, comma lists), each failing as a UsageError.
+// Small parsers shared by CLI commands (numbers with bounds, comma lists, compute device and threads), each
+// failing as a UsageError.
 import { resolve } from 'node:path';
 import { appPaths } from '../core/app-paths';
+import type { ProviderName } from '../engine/runtime/session';
+import { physicalCores } from '../engine/runtime/threads';
 import { UsageError } from './io';
 
 /** "a, b ,c" → ['a', 'b', 'c']; undefined → []. */
@@ -29,4 +32,32 @@ export function numberArg(
 /** The cache folder: --cache, else the platform's cache folder (or $TESSERA_CACHE_DIR; core/app-paths.ts). */
 export function cacheDirArg(given: string | undefined, cwd: string): string {
   return given ? resolve(cwd, given) : appPaths().cache;
+}
+
+const PROVIDERS: readonly ProviderName[] = ['cuda', 'tensorrt', 'dml', 'webgpu', 'coreml', 'cpu'];
+
+/** Help lines for `computeArgs`' flags. */
+export const COMPUTE_USAGE = [
+  `  --device NAME              prefer this provider (${PROVIDERS.join(', ')}; default: the best available)`,
+  `  --threads N                CPU threads for ONNX Runtime (default: physical cores, ${physicalCores()} here)`,
+];
+
+/** --device and --threads, validated. @example computeArgs({ threads: '4' }) // { threads: 4 } */
+export function computeArgs(values: { device?: string; threads?: string }): {
+  device?: ProviderName;
+  threads?: number;
+} {
+  const out: { device?: ProviderName; threads?: number } = {};
+  if (values.device !== undefined) {
+    if (!PROVIDERS.includes(values.device as ProviderName))
+      throw new UsageError(`--device must be one of ${PROVIDERS.join(', ')}, not "${values.device}"`);
+    out.device = values.device as ProviderName;
+  }
+  if (values.threads !== undefined) {
+    const n = numberArg('--threads', values.threads, 1, 1024, 0);
+    if (!Number.isInteger(n))
+      throw new UsageError(`--threads must be a whole number, not "${values.threads}"`);
+    out.threads = n;
+  }
+  return out;
 }

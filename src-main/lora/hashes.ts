@@ -3,7 +3,8 @@
 // Facts: ../shared/reference/checkpoints-and-lora-formats.md §B.3, §B.4; kohya train_util / A1111 modules/hashes.py.
 
 import { createHash, type Hash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { mkdir, open, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { TensorToWrite } from '../formats/safetensors';
 
 const CHUNK = 1 << 20;
@@ -83,6 +84,28 @@ export async function safetensorsDataHash(path: string): Promise<string> {
 /** sha256 of the whole file (A1111 "new" model hash). @example (await fileSha256(p)).slice(0, 10) */
 export async function fileSha256(path: string): Promise<string> {
   return (await hashRange(path, 0, Number.MAX_SAFE_INTEGER, createHash('sha256'))).digest('hex');
+}
+
+/**
+ * `fileSha256`, remembered under `cacheDir` by the file's real path, size and modification time: a
+ * multi-GB checkpoint is hashed once, not by every process that names it (`tessera sample`, previews).
+ * @example const full = await cachedFileSha256('/models/sd15.safetensors', '/cache')
+ */
+export async function cachedFileSha256(path: string, cacheDir: string): Promise<string> {
+  const real = await realpath(path);
+  const st = await stat(real);
+  const id = createHash('sha256')
+    .update(JSON.stringify({ real, size: st.size, mtime: st.mtimeMs }))
+    .digest('hex');
+  const entry = join(cacheDir, 'hashes', `${id.slice(0, 32)}.sha256`);
+  const known = await readFile(entry, 'utf8').catch(() => '');
+  if (/^[0-9a-f]{64}$/.test(known)) return known;
+  const full = await fileSha256(real);
+  await mkdir(dirname(entry), { recursive: true });
+  const tmp = `${entry}.tmp-${process.pid}`;
+  await writeFile(tmp, full);
+  await rename(tmp, entry);
+  return full;
 }
 
 /** A1111 checkpoint shorthash: the first 10 hex of the full-file sha256. @example a1111ShortHash(full) */

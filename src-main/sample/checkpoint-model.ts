@@ -9,7 +9,7 @@ import { compileGraph } from '../engine/runtime/compile';
 import type { Session } from '../engine/runtime/session';
 import type { LoRAAdapter } from '../lora/adapter-weights';
 import { RuntimeLoRA, type InjectModule } from '../lora/inject';
-import { a1111ShortHash, fileSha256 } from '../lora/hashes';
+import { a1111ShortHash, cachedFileSha256, fileSha256 } from '../lora/hashes';
 import { Encoder, sdxlTimeIds } from '../models/conditioning';
 import { unetLoRATargets } from '../models/keymap/lora-names';
 import type { CLIPTokenizer } from '../models/tokenizer';
@@ -65,7 +65,8 @@ export class CheckpointModel implements DiffusionModel {
   static async open(path: string, options: CheckpointModelOptions): Promise<CheckpointModel> {
     const ckpt = await openCheckpoint(path);
     const isFile = (await stat(path)).isFile();
-    const hash = isFile && options.hash !== false ? a1111ShortHash(await fileSha256(path)) : '';
+    const full = () => (options.cacheDir ? cachedFileSha256(path, options.cacheDir) : fileSha256(path));
+    const hash = isFile && options.hash !== false ? a1111ShortHash(await full()) : '';
     const encoder = Encoder.fromCheckpoint(ckpt, options.tokenizer, {
       ...options,
       clipSkip: options.clipSkip ?? 1,

@@ -113,7 +113,11 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
   for (const p of device.providers.filter((x) => x.status !== 'used' && x.status !== 'not-on-platform'))
     hooks.post({ type: 'log', level: 'info', message: `${p.name}: ${p.reason}` });
   // Every session of the run: cached compiled models, on the chosen provider.
-  const onnx = { cacheDir: join(spec.cacheDir, 'onnx'), providers: [device.chosen] as const };
+  const onnx = {
+    cacheDir: join(spec.cacheDir, 'onnx'),
+    providers: [device.chosen] as const,
+    ...(spec.threads ? { threads: spec.threads } : {}),
+  };
   await writeFile(join(spec.runDir, 'job.json'), JSON.stringify(spec, null, 2));
 
   stage('Opening the model');

@@ -26,6 +26,8 @@ export interface TrainJobSpec {
   initialLoRA?: string;
   /** Execution provider to prefer (default: the best one this machine offers). */
   device?: ProviderName;
+  /** ORT intra-op threads (default: the machine's physical cores). */
+  threads?: number;
 }
 
 /** One image for "try a prompt": the request with its output path and cache folder settled by the host. */
@@ -34,6 +36,7 @@ export interface GenerateSpec {
   /** Compiled models and the tokenizer's BPE file live here (as for training jobs). */
   cacheDir: string;
   device?: ProviderName;
+  threads?: number;
 }
 
 export type HostMessage =

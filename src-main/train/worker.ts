@@ -51,7 +51,7 @@ async function start(message: Extract<HostMessage, { type: 'start' }>): Promise<
 }
 
 /** One "try a prompt" image: base model or adapter at a strength, previews per step, the PNG on disk. */
-async function generate({ request, cacheDir, device }: GenerateSpec): Promise<void> {
+async function generate({ request, cacheDir, device, threads }: GenerateSpec): Promise<void> {
   const chosen = await devices(device ? { prefer: [device] } : {});
   const isDir = (await stat(request.modelPath)).isDirectory();
   const tokenizer = await loadTokenizer({
@@ -63,6 +63,7 @@ async function generate({ request, cacheDir, device }: GenerateSpec): Promise<vo
     tokenizer,
     cacheDir: join(cacheDir, 'onnx'),
     providers: [chosen.chosen],
+    ...(threads ? { threads } : {}),
     hash: false,
   });
   if (request.lora) model.setLoRA((await loadLoRA(request.lora.path)).adapter, request.lora.strength);

@@ -9,7 +9,7 @@ import { loadTokenizer } from '../../models/tokenizer-files';
 import { CheckpointModel } from '../../sample/checkpoint-model';
 import { isSamplerName, SAMPLERS } from '../../sample/samplers/index';
 import { txt2img } from '../../sample/txt2img';
-import { cacheDirArg, numberArg } from '../args';
+import { cacheDirArg, COMPUTE_USAGE, computeArgs, numberArg } from '../args';
 import { UsageError, type CliCommand, type CliIo } from '../io';
 
 const USAGE = `Usage: tessera sample --model M --prompt TEXT --out FILE.png [options]
@@ -23,7 +23,8 @@ Renders one image. The PNG carries A1111's "parameters" text, so A1111 and Comfy
   --cfg X             (default 7)          --width W --height H (default 512, 1024 for SDXL)
   --sampler NAME      ${Object.keys(SAMPLERS).join(', ')} (default euler_a)
   --clip-skip N       (default 1)          --tiled     decode in tiles (less memory)
-  --cache DIR         where compiled models and the tokenizer live`;
+  --cache DIR         where compiled models and the tokenizer live
+${COMPUTE_USAGE[1]}`;
 
 export const sampleCommand: CliCommand = {
   name: 'sample',
@@ -48,6 +49,7 @@ export const sampleCommand: CliCommand = {
         tiled: { type: 'boolean' },
         cache: { type: 'string' },
         out: { type: 'string' },
+        threads: { type: 'string' },
       },
     });
     if (!v.model || v.prompt === undefined || !v.out)
@@ -68,6 +70,7 @@ export const sampleCommand: CliCommand = {
       cacheDir,
       clipSkip,
       tiledDecode: v.tiled === true,
+      ...computeArgs(v.threads === undefined ? {} : { threads: v.threads }),
     });
     try {
       const size = model.ckpt.config.resolution;

@@ -7,7 +7,7 @@ import { OPTIONS, PRESETS, resolveConfig, type TrainConfig } from '../../train/c
 import { runTrainJob } from '../../train/job';
 import { PauseGate } from '../../train/loop';
 import type { WorkerMessage } from '../../train/messages';
-import { cacheDirArg } from '../args';
+import { cacheDirArg, COMPUTE_USAGE, computeArgs } from '../args';
 import { readTrainFile, type TrainFile } from '../train-file';
 import { UsageError, type CliCommand, type CliIo } from '../io';
 
@@ -28,6 +28,7 @@ const USAGE = [
   '  --prompts FILE             preview prompts (kohya prompt-file syntax)',
   '  --cache DIR                latents, compiled models and the tokenizer',
   '  --continue LORA            start from this LoRA (same targets, rank, alpha) instead of zero',
+  ...COMPUTE_USAGE,
   ...optionLines,
 ].join('\n');
 
@@ -79,6 +80,8 @@ export const trainCommand: CliCommand = {
       prompts: { type: 'string' },
       cache: { type: 'string' },
       continue: { type: 'string' },
+      device: { type: 'string' },
+      threads: { type: 'string' },
     };
     for (const o of OPTIONS) options[kebab(o.key)] = { type: o.kind === 'bool' ? 'boolean' : 'string' };
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true });
@@ -108,6 +111,10 @@ export const trainCommand: CliCommand = {
             .split('\n')
             .filter((l) => l.trim() && !l.startsWith('#'))
         : file.prompts;
+    const compute = computeArgs({
+      ...(typeof flags.device === 'string' ? { device: flags.device } : {}),
+      ...(typeof flags.threads === 'string' ? { threads: flags.threads } : {}),
+    });
     const cont = text('continue');
     const cache = text('cache');
     const runDir = out;
@@ -128,6 +135,7 @@ export const trainCommand: CliCommand = {
           samplePrompts: prompts,
           cacheDir: cacheDirArg(cache, io.cwd),
           ...(cont ? { initialLoRA: cont } : {}),
+          ...compute,
         },
         { post: (m) => report(io, m), signal: abort.signal, pause: new PauseGate() },
       );
