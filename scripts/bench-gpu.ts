@@ -18,7 +18,7 @@ import { buildUNet } from '../src-main/models/unet';
 import { componentOf, openCheckpoint } from '../src-main/models/weights';
 import { DeviceTrainer } from '../src-main/train/device-state';
 import { STEP_INPUTS, UNET_BLOCK_SEGMENTS } from '../src-main/train/step-graph';
-import { randomUNet } from './random-unet';
+import { randomCheckpoint } from './random-checkpoint';
 import { makeTinyCheckpoints } from './make-tiny-checkpoints';
 
 const WORK = process.env.TESSERA_BENCH_DIR ?? join(tmpdir(), 'tessera-bench-gpu');
@@ -47,7 +47,7 @@ const wave = (n: number, f: number, a = 1) => Float32Array.from({ length: n }, (
 
 async function modelFor(family: FamilyId): Promise<string> {
   if (family.startsWith('tiny-')) return (await makeTinyCheckpoints(join(WORK, 'tiny')))[family];
-  return randomUNet(family, 'F16', join(WORK, `${family}-unet-f16.safetensors`));
+  return randomCheckpoint(family, 'F16', 'unet', join(WORK, `${family}-unet-f16.safetensors`));
 }
 
 /** One case in this process: prints one JSON line. */

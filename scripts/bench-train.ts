@@ -1,173 +1,394 @@
-// Training and UNet figures for `npm run bench`: UNet forward and one training step (forward + backward +
-// loss, rank-16 LoRA) on the CPU provider, for the tiny test model and an SD1.5-size UNet with random
-// weights at 32×32 latents, with and without gradient checkpointing. Each case runs in its own process so
+// Training figures for `npm run bench train` (CPU provider): where the time to the first step goes (graph
+// build, autodiff and passes, emission, weight mapping, session creation, first runs), the step time, where
+// the memory goes (weights read in place, activations and workspace, with and without gradient
+// checkpointing), disk written, a training run with previews beside one without, a full-size SDXL step at
+// 512 px, and `tessera train` / `tessera sample` from a cold and a warm start on a full SD1.5 checkpoint.
+// Full-size models have random weights (scripts/random-checkpoint.ts). Each case runs in its own process so
 // its peak RSS is its own. Figures, not pass/fail.
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { Graph, type TensorValue } from '../src-main/engine';
-import { compileGraph } from '../src-main/engine/runtime/compile';
-import { writeSafetensors } from '../src-main/formats/safetensors/index';
+import { emitModel } from '../src-main/engine/onnx/emit';
+import { weightRequests, weightStore } from '../src-main/engine/runtime/compile';
+import { Session, type Feed } from '../src-main/engine/runtime/session';
+import { physicalCores } from '../src-main/engine/runtime/threads';
+import { loraInputNames, RuntimeLoRA } from '../src-main/lora/inject';
+import { planTargets } from '../src-main/lora/plan';
 import { FAMILIES, type FamilyId } from '../src-main/models/families';
-import { LDM_UNET_PREFIX } from '../src-main/models/keymap/ldm';
-import { unetKeys } from '../src-main/models/keymap/unet';
 import { buildUNet } from '../src-main/models/unet';
 import { componentOf, openCheckpoint } from '../src-main/models/weights';
-import { planTargets } from '../src-main/lora/plan';
-import { loraInputNames } from '../src-main/lora/inject';
-import { UNET_BLOCK_SEGMENTS } from '../src-main/train/step-graph';
-import { compileTrainStep } from '../src-main/train/train-step';
-import { makeTinyCheckpoints, tinyValues } from './make-tiny-checkpoints';
+import { buildStepGraph, STEP_INPUTS, UNET_BLOCK_SEGMENTS } from '../src-main/train/step-graph';
+import { makeTinyCheckpoints } from './make-tiny-checkpoints';
+import { randomCheckpoint } from './random-checkpoint';
 
 const run = promisify(execFile);
-const WORK = join(tmpdir(), 'tessera-bench');
+const WORK = process.env.TESSERA_BENCH_DIR ?? join(tmpdir(), 'tessera-bench');
+const GiB = 2 ** 30;
 
-interface Case {
+/** diffusers + PEFT on PyTorch 1.13.1 (Debian), same machine, same step: issue #13's measurements. */
+const PYTORCH = { step: 10.1, firstStep: 32.3, peak: 5.52, ckptStep: 15.9, ckptPeak: 5.06 };
+
+interface StepCase {
   name: string;
   family: FamilyId;
   latent: number;
-  mode: 'forward' | 'train';
   checkpointing?: boolean;
+  /** Also compile and run a preview UNet (runtime LoRA) between steps, as a run with previews does. */
+  previews?: boolean;
+  steps: number;
 }
 
-const CASES: Case[] = [
-  { name: 'tiny-sd1 UNet forward 32×32', family: 'tiny-sd1', latent: 32, mode: 'forward' },
-  { name: 'tiny-sd1 train step 32×32', family: 'tiny-sd1', latent: 32, mode: 'train' },
-  { name: 'SD1.5 UNet forward 32×32', family: 'sd1', latent: 32, mode: 'forward' },
-  { name: 'SD1.5 train step 32×32 r16', family: 'sd1', latent: 32, mode: 'train' },
-  { name: 'SD1.5 train step 32×32 r16 ckpt', family: 'sd1', latent: 32, mode: 'train', checkpointing: true },
+const STEP_CASES: StepCase[] = [
+  { name: 'tiny-sd1 32×32', family: 'tiny-sd1', latent: 32, steps: 5 },
+  { name: 'SD1.5 256px', family: 'sd1', latent: 32, steps: 5 },
+  { name: 'SD1.5 256px ckpt', family: 'sd1', latent: 32, checkpointing: true, steps: 5 },
+  { name: 'SD1.5 256px + previews', family: 'sd1', latent: 32, previews: true, steps: 5 },
+  { name: 'SDXL 512px ckpt', family: 'sdxl', latent: 64, checkpointing: true, steps: 3 },
 ];
 
-/** A single-file SD1.5-layout UNet with random f32 weights (3.4 GB, written once into the temp folder) (no text encoder or VAE: the bench needs none). */
-async function randomSd15(): Promise<string> {
-  const path = join(WORK, 'sd15-unet-random.safetensors');
-  if (existsSync(path)) return path;
-  await mkdir(WORK, { recursive: true });
-  const tensors = unetKeys(FAMILIES.sd1.unet, 'ldm').map((k) => ({
-    name: LDM_UNET_PREFIX + k.key,
-    dtype: 'F32' as const,
-    shape: k.shape,
-    data: async () => {
-      const v = tinyValues(k.key, k.shape, k.kind);
-      return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-    },
-  }));
-  await writeSafetensors(path, tensors, { 'modelspec.prediction_type': 'epsilon' });
-  return path;
+async function unetFile(family: FamilyId): Promise<string> {
+  if (family.startsWith('tiny-')) return (await makeTinyCheckpoints(join(WORK, 'tiny')))[family];
+  return randomCheckpoint(family, 'F32', 'unet', join(WORK, `${family}-unet-f32.safetensors`));
 }
 
-async function modelFor(family: FamilyId): Promise<string> {
-  if (family === 'sd1') return randomSd15();
-  return (await makeTinyCheckpoints(join(WORK, 'tiny')))[family];
-}
+const wave = (n: number, f: number, a = 1) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * f) * a);
+const rss = () => process.memoryUsage().rss;
 
-const wave = (n: number, f: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * f));
-
-/** One case, in this process: prints one JSON line. */
-async function measure(c: Case): Promise<void> {
-  const ckpt = await openCheckpoint(await modelFor(c.family), { configId: c.family });
-  const cfg = FAMILIES[c.family];
-  const weights = componentOf(ckpt, 'unet');
-  const [n, t, ctx] = [1, 77, cfg.unet.crossAttentionDim];
-  const feeds: Record<string, TensorValue> = {
-    context: { dtype: 'f32', shape: [n, t, ctx], data: wave(n * t * ctx, 0.1) },
-  };
-  const cache = { cacheDir: join(WORK, 'onnx') };
-  const started = performance.now();
-  let build = 0;
-  let times: number[] = [];
-  if (c.mode === 'forward') {
-    const g = new Graph();
-    const out = buildUNet(g, cfg.unet, weights, {
-      sample: g.input('sample', 'f32', [n, 4, c.latent, c.latent]),
-      timestep: g.input('timestep', 'f32', [n]),
-      context: g.input('context', 'f32', [n, t, ctx]),
-    });
-    const session = await compileGraph({ out }, cache);
-    build = performance.now() - started;
-    feeds.sample = {
+/** Feeds for every input of a session with static shapes (LoRA A small, B zero, data waves). */
+function feedsFor(s: Session, given: Record<string, TensorValue>): Record<string, Feed> {
+  const out: Record<string, Feed> = {};
+  for (const i of s.inputs) {
+    if (given[i.name]) {
+      out[i.name] = given[i.name];
+      continue;
+    }
+    const shape = i.shape.map((d) => (typeof d === 'number' ? d : 1));
+    const n = shape.reduce((a, b) => a * b, 1);
+    out[i.name] = {
       dtype: 'f32',
-      shape: [n, 4, c.latent, c.latent],
-      data: wave(4 * c.latent * c.latent, 0.3),
+      shape,
+      data: i.name.endsWith('.up') ? new Float32Array(n) : wave(n, 0.01, 0.05),
     };
-    feeds.timestep = { dtype: 'f32', shape: [n], data: Float32Array.of(500) };
-    for (let i = 0; i < 3; i++) {
-      const s = performance.now();
-      await session.run(feeds);
-      times.push(performance.now() - s);
-    }
-  } else {
-    const rank = 16;
-    const modules = planTargets({ family: c.family, targetSet: 'attention', rank, alpha: rank }).map(
-      (target) => ({
-        target,
-        rank,
-        alpha: rank,
-      }),
-    );
-    const step = await compileTrainStep(
-      {
-        config: cfg,
-        modules,
-        denoiser: (g, inputs) => buildUNet(g, cfg.unet, weights, inputs),
-        shape: { batch: n, height: c.latent, width: c.latent, contextLength: t },
-        minSnrGamma: 5,
-        ...(c.checkpointing ? { checkpoint: UNET_BLOCK_SEGMENTS } : {}),
-      },
-      cache,
-    );
-    build = performance.now() - started;
-    const params = new Map<string, Float32Array>();
-    for (const m of modules) {
-      const names = loraInputNames(m.target);
-      params.set(names.down, wave(rank * m.target.inFeatures, 0.01));
-      params.set(names.up, new Float32Array(m.target.outFeatures * rank));
-    }
-    const count = 4 * c.latent * c.latent;
-    feeds.latents = { dtype: 'f32', shape: [n, 4, c.latent, c.latent], data: wave(count, 0.3) };
-    feeds.noise = { dtype: 'f32', shape: [n, 4, c.latent, c.latent], data: wave(count, 0.7) };
-    feeds.timesteps = { dtype: 'i64', shape: [n], data: BigInt64Array.of(500n) };
-    for (let i = 0; i < 3; i++) {
-      const s = performance.now();
-      await step.run(feeds, params);
-      times.push(performance.now() - s);
-    }
   }
-  times = times.sort((a, b) => a - b);
-  const peak = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ build: build / 1000, median: times[1] / 1000, peak }));
+  return out;
 }
 
-/** Runs every case in a child process and prints a table. */
-export async function benchTrain(filter = ''): Promise<string[]> {
-  const lines = ['training (CPU provider, batch 1, median of 3 runs; peak RSS of the whole process):'];
-  const self = fileURLToPath(import.meta.url);
-  for (const c of CASES.filter((x) => x.name.includes(filter))) {
-    try {
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', self, '--case', c.name], {
-        maxBuffer: 1 << 24,
-        timeout: 3600_000,
+function bytesUnder(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .reduce((a, e) => a + statSync(join(e.parentPath, e.name)).size, 0);
+}
+
+/** One step case, in this process: prints one JSON line of seconds and bytes. */
+async function measureStep(c: StepCase): Promise<void> {
+  const cfg = FAMILIES[c.family];
+  const path = await unetFile(c.family);
+  const cacheDir = join(WORK, 'onnx');
+  const diskBefore = bytesUnder(cacheDir);
+  const base = rss();
+  const t: Record<string, number> = {};
+  let at = performance.now();
+  const lap = (k: string) => {
+    const now = performance.now();
+    t[k] = (now - at) / 1000;
+    at = now;
+  };
+  const ckpt = await openCheckpoint(path, { configId: c.family });
+  const weights = componentOf(ckpt, 'unet');
+  const [n, tokens, ctx] = [1, 77, cfg.unet.crossAttentionDim];
+  const rank = 16;
+  const modules = planTargets({ family: c.family, targetSet: 'attention', rank, alpha: rank }).map(
+    (target) => ({ target, rank, alpha: rank }),
+  );
+  lap('open');
+  // The forward graph alone, to split graph building from autodiff and passes.
+  const gf = new Graph();
+  const lat = [n, 4, c.latent, c.latent];
+  const addition = cfg.unet.addition;
+  const pooledWidth = cfg.textEncoders.at(-1)?.projectionDim ?? 0;
+  buildUNet(gf, cfg.unet, weights, {
+    sample: gf.input('sample', 'f32', lat),
+    timestep: gf.input('timestep', 'f32', [n]),
+    context: gf.input('context', 'f32', [n, tokens, ctx]),
+    ...(addition
+      ? {
+          textEmbeds: gf.input('text_embeds', 'f32', [n, pooledWidth]),
+          timeIds: gf.input('time_ids', 'f32', [
+            n,
+            (addition.inputDim - pooledWidth) / addition.timeEmbedDim,
+          ]),
+        }
+      : {}),
+  });
+  lap('build');
+  const built = buildStepGraph({
+    config: cfg,
+    modules,
+    denoiser: (g, inputs) => buildUNet(g, cfg.unet, weights, inputs),
+    shape: { batch: n, height: c.latent, width: c.latent, contextLength: tokens },
+    minSnrGamma: 5,
+    packed: true,
+    ...(c.checkpointing ? { checkpoint: UNET_BLOCK_SEGMENTS } : {}),
+  });
+  t.autodiff = Math.max(0, (performance.now() - at) / 1000 - t.build);
+  at = performance.now();
+  const store = weightStore(cacheDir);
+  await store.prepare(weightRequests(built.outputs));
+  lap('weights');
+  const m = emitModel(built.outputs, { name: 'train_step', place: store.place });
+  lap('emit');
+  const session = await Session.create({ bytes: m.bytes, ...(m.baseDir ? { baseDir: m.baseDir } : {}) });
+  lap('session');
+  const afterCreate = rss();
+  const count = 4 * c.latent * c.latent;
+  const data: Record<string, TensorValue> = {
+    [STEP_INPUTS.latents]: { dtype: 'f32', shape: lat, data: wave(count, 0.3) },
+    [STEP_INPUTS.noise]: { dtype: 'f32', shape: lat, data: wave(count, 0.7) },
+    [STEP_INPUTS.timesteps]: { dtype: 'i64', shape: [n], data: BigInt64Array.of(500n) },
+    [STEP_INPUTS.context]: { dtype: 'f32', shape: [n, tokens, ctx], data: wave(n * tokens * ctx, 0.1) },
+  };
+  const add = cfg.unet.addition;
+  if (add) {
+    const pooled = cfg.textEncoders.at(-1)!.projectionDim!;
+    const ids = (add.inputDim - pooled) / add.timeEmbedDim;
+    data[STEP_INPUTS.textEmbeds] = { dtype: 'f32', shape: [n, pooled], data: wave(pooled, 0.2) };
+    data[STEP_INPUTS.timeIds] = {
+      dtype: 'f32',
+      shape: [n, ids],
+      data: Float32Array.of(512, 512, 0, 0, 512, 512).slice(0, ids),
+    };
+  }
+  const feeds = feedsFor(session, data);
+  await session.run(feeds);
+  lap('run1');
+  await session.run(feeds);
+  lap('run2');
+  let preview: Session | null = null;
+  const times: number[] = [];
+  for (let i = 0; i < c.steps; i++) {
+    if (c.previews && i === 1) {
+      // A preview: the UNet with the LoRA as runtime inputs, batch 2 (CFG), as CheckpointModel builds it.
+      const lora = new RuntimeLoRA(modules, { strength: 'input' });
+      const g = new Graph({ adapter: lora });
+      const out = buildUNet(g, cfg.unet, weights, {
+        sample: g.input('sample', 'f32', [2, 4, c.latent, c.latent]),
+        timestep: g.input('timestep', 'f32', [2]),
+        context: g.input('context', 'f32', [2, tokens, ctx]),
       });
-      const r = JSON.parse(stdout.trim().split('\n').pop()!) as {
-        build: number;
-        median: number;
-        peak: number;
-      };
-      lines.push(
-        `  ${c.name.padEnd(36)} build ${r.build.toFixed(1)} s · run ${r.median.toFixed(2)} s · peak RSS ${r.peak.toFixed(0)} MiB`,
-      );
-    } catch (err) {
-      lines.push(`  ${c.name.padEnd(36)} failed: ${(err as Error).message.split('\n')[0]}`);
+      const pm = emitModel({ out }, { place: store.place });
+      preview = await Session.create({ bytes: pm.bytes, ...(pm.baseDir ? { baseDir: pm.baseDir } : {}) });
+      for (let k = 0; k < 2; k++) await preview.run(feedsFor(preview, {}));
     }
+    const s = performance.now();
+    await session.run(feeds);
+    times.push((performance.now() - s) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  const weightsBytes = weightRequests(built.outputs).reduce(
+    (a, w) => a + (w.param.byteEnd - w.param.byteStart),
+    0,
+  );
+  console.log(
+    JSON.stringify({
+      ...t,
+      first: t.open + t.build + t.autodiff + t.weights + t.emit + t.session + t.run1,
+      median: times[times.length >> 1],
+      nodes: m.nodeCount,
+      base,
+      afterCreate,
+      peak: process.resourceUsage().maxRSS * 1024,
+      weightsBytes,
+      disk: bytesUnder(cacheDir) - diskBefore,
+      hasPreview: preview !== null,
+    }),
+  );
+}
+
+type Measured = Record<string, number>;
+
+/** Pss of a process in bytes (Linux): shared file pages mapped twice in one process count once, unlike Rss. */
+function pssOf(pid: number): number | null {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs one case in a child process; adds its peak Pss, sampled every 50 ms from here (ORT's run() blocks the
+ * child's own timers). ORT maps external data once per session, so two sessions over one checkpoint count
+ * its pages twice in Rss although they are one copy in memory: Pss tells the real footprint.
+ */
+async function child(args: string[]): Promise<Measured> {
+  const self = fileURLToPath(import.meta.url);
+  const p = run(process.execPath, ['--import', 'tsx', self, ...args], {
+    maxBuffer: 1 << 24,
+    timeout: 3600_000,
+  });
+  let peakPss = 0;
+  const pid = p.child.pid;
+  const timer = setInterval(() => {
+    const v = pid === undefined ? null : pssOf(pid);
+    if (v !== null) peakPss = Math.max(peakPss, v);
+  }, 50);
+  try {
+    const { stdout } = await p;
+    return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as Measured), peakPss };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const s1 = (v: number) => `${v.toFixed(1)} s`;
+const gib = (v: number) => `${(v / GiB).toFixed(2)} GiB`;
+
+function stepLines(c: StepCase, r: Measured, plain?: Measured): string[] {
+  const act = r.peakPss - r.base - r.weightsBytes;
+  const lines = [
+    `  ${c.name}: step ${r.median.toFixed(2)} s · first step ${s1(r.first)} · peak RSS ${gib(r.peak)} · peak Pss ${gib(r.peakPss)} (${r.nodes} ONNX nodes)`,
+    `    time to first step: open ${s1(r.open)} · graph ${s1(r.build)} · autodiff+passes ${s1(r.autodiff)} · ` +
+      `weight mapping ${s1(r.weights)} · emission ${s1(r.emit)} · session ${s1(r.session)} · first run ${s1(r.run1)} (second ${s1(r.run2)})`,
+    `    memory: weights read in place ${gib(r.weightsBytes)} (file-backed, shared) · process before ${gib(r.base)} · ` +
+      `after session ${gib(r.afterCreate)} · activations + workspace ${gib(act)} · disk written ${(r.disk / 2 ** 20).toFixed(1)} MiB`,
+  ];
+  if (plain) {
+    const plainAct = plain.peakPss - plain.base - plain.weightsBytes;
+    if (c.checkpointing)
+      lines.push(
+        `    gradient checkpointing: activations −${(100 * (1 - act / plainAct)).toFixed(0)}%, step +${(100 * (r.median / plain.median - 1)).toFixed(0)}%`,
+      );
+    if (c.previews)
+      lines.push(
+        `    with previews / without: peak Pss ×${(r.peakPss / plain.peakPss).toFixed(2)} (peak RSS ×${(r.peak / plain.peak).toFixed(2)}, counting the checkpoint once per session)`,
+      );
   }
   return lines;
 }
 
+/** Runs `tessera` as a user would; resolves with seconds until `marker` appears on stdout, and the total. */
+function timed(args: string[], marker: RegExp): Promise<{ toMarker: number; total: number }> {
+  const bin = fileURLToPath(new URL('../bin/tessera.js', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    let toMarker = NaN;
+    let out = '';
+    const p = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    p.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (Number.isNaN(toMarker) && marker.test(out)) toMarker = (performance.now() - start) / 1000;
+    });
+    p.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    p.on('close', (code) =>
+      code === 0
+        ? resolve({ toMarker, total: (performance.now() - start) / 1000 })
+        : reject(new Error(`tessera ${args[0]} exited ${code}: ${out.slice(-400)}`)),
+    );
+  });
+}
+
+/** `tessera train` to its first step and `tessera sample` to its image, cold (fresh cache) then warm. */
+async function endToEnd(): Promise<string[]> {
+  const model = await randomCheckpoint('sd1', 'F32', 'full', join(WORK, 'sd1-full-f32.safetensors'));
+  const dir = join(WORK, 'e2e');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(join(dir, 'data'), { recursive: true });
+  await sharp({ create: { width: 256, height: 256, channels: 3, background: '#7a4' } })
+    .png()
+    .toFile(join(dir, 'data', 'a.png'));
+  writeFileSync(join(dir, 'data', 'a.txt'), 'a green square');
+  const cache = join(dir, 'cache');
+  const train = (run: string) =>
+    timed(
+      [
+        'train',
+        '--model',
+        model,
+        '--dataset',
+        join(dir, 'data'),
+        '--out',
+        join(dir, run),
+        '--cache',
+        cache,
+        '--resolution',
+        '256',
+        '--max-steps',
+        '1',
+        '--sample-every-steps',
+        '0',
+        '--save-every-steps',
+        '0',
+      ],
+      /step 1\/1/,
+    );
+  const sample = () =>
+    timed(
+      [
+        'sample',
+        '--model',
+        model,
+        '--prompt',
+        'a green square',
+        '--out',
+        join(dir, 'x.png'),
+        '--cache',
+        cache,
+        '--width',
+        '256',
+        '--height',
+        '256',
+        '--steps',
+        '1',
+      ],
+      /x\.png/,
+    );
+  const cold = await train('cold');
+  const warm = await train('warm');
+  const sampleWarm = (await sample(), await sample());
+  return [
+    `  tessera train, full SD1.5 (f32 single file, 256 px, 1 image): first step ${s1(cold.toMarker)} with an empty cache, ` +
+      `${s1(warm.toMarker)} when run again (PyTorch reference: ${s1(PYTORCH.firstStep)})`,
+    `  tessera sample, same model, warm: image after 1 step ${s1(sampleWarm.total)} (an upper bound on the time to the first denoising step)`,
+  ];
+}
+
+/** Runs every case in a child process and prints the section. */
+export async function benchTrain(filter = ''): Promise<string[]> {
+  const lines = [
+    `training (CPU provider, ${physicalCores()} threads, batch 1, rank-16 LoRA on attention, min-SNR 5; median step after two warm-up runs; peak RSS of the whole process):`,
+    `  PyTorch reference (diffusers + PEFT, torch 1.13.1, same machine, SD1.5 256px; issue #13): step ${PYTORCH.step} s · first step ${PYTORCH.firstStep} s · peak RSS ${PYTORCH.peak} GiB; with checkpointing ${PYTORCH.ckptStep} s · ${PYTORCH.ckptPeak} GiB`,
+  ];
+  const results = new Map<string, Measured>();
+  for (const c of STEP_CASES.filter((x) => x.name.includes(filter))) {
+    try {
+      const r = await child(['--case', c.name]);
+      results.set(c.name, r);
+      const plain =
+        c.checkpointing || c.previews ? results.get(c.name.replace(/ (ckpt|\+ previews)$/, '')) : undefined;
+      lines.push(...stepLines(c, r, plain));
+    } catch (err) {
+      lines.push(`  ${c.name}: failed: ${(err as Error).message.split('\n').slice(-3).join(' | ')}`);
+    }
+    console.error(lines.slice(-4).join('\n'));
+  }
+  if ('tessera'.includes(filter) || filter === '')
+    try {
+      lines.push(...(await endToEnd()));
+    } catch (err) {
+      lines.push(`  tessera train/sample: failed: ${(err as Error).message}`);
+    }
+  return lines;
+}
+
 const arg = process.argv.indexOf('--case');
-if (arg > 0) await measure(CASES.find((c) => c.name === process.argv[arg + 1])!);
+if (arg > 0) await measureStep(STEP_CASES.find((c) => c.name === process.argv[arg + 1])!);
 else if (process.argv[1] === fileURLToPath(import.meta.url))
   for (const l of await benchTrain(process.argv[2] ?? '')) console.log(l);

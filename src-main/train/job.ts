@@ -261,6 +261,13 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
           await appendFile(join(dir, SAMPLES_INDEX_FILE), JSON.stringify(sample) + '\n');
           hooks.post({ type: 'sample', sample });
         }
+        // NOTE: on the CPU provider every session maps the same checkpoint pages, so the previewer costs only
+        // its activations. A GPU provider uploads a device copy of the UNet per session and the Node binding
+        // cannot share initializers between sessions, so the previewer is released until the next round.
+        if (device.chosen !== 'cpu') {
+          previewer.dispose();
+          previewer = null;
+        }
       }
     : undefined;
 

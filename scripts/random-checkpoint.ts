@@ -1,4 +1,4 @@
-// Full-size UNets with random weights for the benches (`npm run bench`, scripts/bench-gpu.ts): the real
+// Full-size checkpoints (the UNet alone, or UNet + text encoders + VAE) with random weights for the benches (`npm run bench`, scripts/bench-gpu.ts): the real
 // single-file key layout and shapes of a family, values drawn fast (uniform, with the variance the tiny
 // checkpoints use: weights 1/fan_in, norms ≈ 1), written once and reused. Figures, not numerics: the
 // numerical checks use the tiny checkpoints and the reference implementations.
@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { f32ToF16, writeSafetensors } from '../src-main/formats/safetensors/index';
 import { FAMILIES, type FamilyId } from '../src-main/models/families';
-import { LDM_UNET_PREFIX } from '../src-main/models/keymap/ldm';
+import { LDM_UNET_PREFIX, singleFileKeys } from '../src-main/models/keymap/ldm';
 import { unetKeys } from '../src-main/models/keymap/unet';
 
 /** xorshift32 uniform in (−1, 1), scaled so its standard deviation is `std`, plus `offset`. */
@@ -31,14 +31,25 @@ function seedOf(key: string): number {
 }
 
 /**
- * Writes (once) a single-file UNet of `family` with random weights in `dtype`; returns its path.
- * @example const path = await randomUNet('sd1', 'F32', '/tmp/bench/sd1-unet-f32.safetensors')
+ * Writes (once) a single-file checkpoint of `family` with random weights in `dtype`: the UNet alone, or the
+ * whole model (UNet, text encoders, VAE) as A1111 users keep it; returns its path.
+ * @example const path = await randomCheckpoint('sd1', 'F32', 'unet', '/tmp/bench/sd1-unet-f32.safetensors')
  */
-export async function randomUNet(family: FamilyId, dtype: 'F32' | 'F16', path: string): Promise<string> {
+export async function randomCheckpoint(
+  family: FamilyId,
+  dtype: 'F32' | 'F16',
+  parts: 'unet' | 'full',
+  path: string,
+): Promise<string> {
   if (existsSync(path)) return path;
   await mkdir(dirname(path), { recursive: true });
-  const tensors = unetKeys(FAMILIES[family].unet, 'ldm').map((k) => ({
-    name: LDM_UNET_PREFIX + k.key,
+  const config = FAMILIES[family];
+  const keys =
+    parts === 'unet'
+      ? unetKeys(config.unet, 'ldm').map((k) => ({ ...k, key: LDM_UNET_PREFIX + k.key }))
+      : singleFileKeys(config);
+  const tensors = keys.map((k) => ({
+    name: k.key,
     dtype,
     shape: k.shape,
     data: async () => {
