@@ -20,6 +20,7 @@ import { DeviceTrainer } from '../src-main/train/device-state';
 import { STEP_INPUTS, UNET_BLOCK_SEGMENTS } from '../src-main/train/step-graph';
 import { randomCheckpoint } from './random-checkpoint';
 import { makeTinyCheckpoints } from './make-tiny-checkpoints';
+import { stepFeeds, wave } from './step-feeds';
 
 const WORK = process.env.TESSERA_BENCH_DIR ?? join(tmpdir(), 'tessera-bench-gpu');
 
@@ -42,8 +43,6 @@ const TINY: Case[] = [
   { name: 'tiny-sd1 64px', family: 'tiny-sd1', latent: 8, checkpointing: false, steps: 3 },
   { name: 'tiny-sdxl 64px ckpt', family: 'tiny-sdxl', latent: 8, checkpointing: true, steps: 3 },
 ];
-
-const wave = (n: number, f: number, a = 1) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * f) * a);
 
 async function modelFor(family: FamilyId): Promise<string> {
   if (family.startsWith('tiny-')) return (await makeTinyCheckpoints(join(WORK, 'tiny')))[family];
@@ -68,27 +67,10 @@ async function measure(c: Case): Promise<void> {
     params.set(names.up, new Float32Array(m.target.outFeatures * rank));
   }
   const n = 1;
-  const lat = [n, 4, c.latent, c.latent];
-  const count = 4 * c.latent * c.latent;
-  const ctx = cfg.unet.crossAttentionDim;
   const feeds: Record<string, TensorValue> = {
-    [STEP_INPUTS.latents]: { dtype: 'f32', shape: lat, data: wave(count, 0.3) },
-    [STEP_INPUTS.noise]: { dtype: 'f32', shape: lat, data: wave(count, 0.7) },
-    [STEP_INPUTS.timesteps]: { dtype: 'i64', shape: [n], data: BigInt64Array.of(500n) },
-    [STEP_INPUTS.context]: { dtype: 'f32', shape: [n, 77, ctx], data: wave(77 * ctx, 0.1) },
+    ...stepFeeds(cfg, c.latent),
     [STEP_INPUTS.lossScale]: { dtype: 'f32', shape: [], data: Float32Array.of(1024) },
   };
-  const add = cfg.unet.addition;
-  if (add) {
-    const pooled = cfg.textEncoders.at(-1)!.projectionDim!;
-    const ids = (add.inputDim - pooled) / add.timeEmbedDim;
-    feeds[STEP_INPUTS.textEmbeds] = { dtype: 'f32', shape: [n, pooled], data: wave(pooled, 0.2) };
-    feeds[STEP_INPUTS.timeIds] = {
-      dtype: 'f32',
-      shape: [n, ids],
-      data: Float32Array.from({ length: ids }, (_, i) => [1024, 1024, 0, 0, 1024, 1024][i] ?? 0),
-    };
-  }
   const trainer = await DeviceTrainer.create(
     {
       config: cfg,

@@ -18,14 +18,15 @@ import { emitModel } from '../src-main/engine/onnx/emit';
 import { weightRequests, weightStore } from '../src-main/engine/runtime/compile';
 import { Session, type Feed } from '../src-main/engine/runtime/session';
 import { physicalCores } from '../src-main/engine/runtime/threads';
-import { loraInputNames, RuntimeLoRA } from '../src-main/lora/inject';
+import { RuntimeLoRA } from '../src-main/lora/inject';
 import { planTargets } from '../src-main/lora/plan';
 import { FAMILIES, type FamilyId } from '../src-main/models/families';
 import { buildUNet } from '../src-main/models/unet';
 import { componentOf, openCheckpoint } from '../src-main/models/weights';
-import { buildStepGraph, STEP_INPUTS, UNET_BLOCK_SEGMENTS } from '../src-main/train/step-graph';
+import { buildStepGraph, UNET_BLOCK_SEGMENTS } from '../src-main/train/step-graph';
 import { makeTinyCheckpoints } from './make-tiny-checkpoints';
 import { randomCheckpoint } from './random-checkpoint';
+import { stepFeeds, wave } from './step-feeds';
 
 const run = promisify(execFile);
 const WORK = process.env.TESSERA_BENCH_DIR ?? join(tmpdir(), 'tessera-bench');
@@ -57,7 +58,6 @@ async function unetFile(family: FamilyId): Promise<string> {
   return randomCheckpoint(family, 'F32', 'unet', join(WORK, `${family}-unet-f32.safetensors`));
 }
 
-const wave = (n: number, f: number, a = 1) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * f) * a);
 const rss = () => process.memoryUsage().rss;
 
 /** Feeds for every input of a session with static shapes (LoRA A small, B zero, data waves). */
@@ -147,24 +147,7 @@ async function measureStep(c: StepCase): Promise<void> {
   const session = await Session.create({ bytes: m.bytes, ...(m.baseDir ? { baseDir: m.baseDir } : {}) });
   lap('session');
   const afterCreate = rss();
-  const count = 4 * c.latent * c.latent;
-  const data: Record<string, TensorValue> = {
-    [STEP_INPUTS.latents]: { dtype: 'f32', shape: lat, data: wave(count, 0.3) },
-    [STEP_INPUTS.noise]: { dtype: 'f32', shape: lat, data: wave(count, 0.7) },
-    [STEP_INPUTS.timesteps]: { dtype: 'i64', shape: [n], data: BigInt64Array.of(500n) },
-    [STEP_INPUTS.context]: { dtype: 'f32', shape: [n, tokens, ctx], data: wave(n * tokens * ctx, 0.1) },
-  };
-  const add = cfg.unet.addition;
-  if (add) {
-    const pooled = cfg.textEncoders.at(-1)!.projectionDim!;
-    const ids = (add.inputDim - pooled) / add.timeEmbedDim;
-    data[STEP_INPUTS.textEmbeds] = { dtype: 'f32', shape: [n, pooled], data: wave(pooled, 0.2) };
-    data[STEP_INPUTS.timeIds] = {
-      dtype: 'f32',
-      shape: [n, ids],
-      data: Float32Array.of(512, 512, 0, 0, 512, 512).slice(0, ids),
-    };
-  }
+  const data = stepFeeds(cfg, c.latent);
   const feeds = feedsFor(session, data);
   await session.run(feeds);
   lap('run1');
@@ -224,7 +207,7 @@ function pssOf(pid: number): number | null {
 }
 
 /**
- * Runs one case in a child process; adds its peak Pss, sampled every 50 ms from here (ORT's run() blocks the
+ * Runs one case in a child process; adds its peak Pss, sampled every 250 ms from here (ORT's run() blocks the
  * child's own timers). ORT maps external data once per session, so two sessions over one checkpoint count
  * its pages twice in Rss although they are one copy in memory: Pss tells the real footprint.
  */
@@ -239,7 +222,7 @@ async function child(args: string[]): Promise<Measured> {
   const timer = setInterval(() => {
     const v = pid === undefined ? null : pssOf(pid);
     if (v !== null) peakPss = Math.max(peakPss, v);
-  }, 50);
+  }, 250);
   try {
     const { stdout } = await p;
     return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as Measured), peakPss };
@@ -353,7 +336,10 @@ async function endToEnd(): Promise<string[]> {
   const cold = await train('cold');
   const warm = await train('warm');
   const sampleWarm = (await sample(), await sample());
+  const written = bytesUnder(cache);
   return [
+    `  disk written by both trains and both samples into the cache: ${(written / 2 ** 20).toFixed(1)} MiB ` +
+      `(${((100 * written) / statSync(model).size).toFixed(2)}% of the model; compiled graphs are not stored, weights are read from the checkpoint)`,
     `  tessera train, full SD1.5 (f32 single file, 256 px, 1 image): first step ${s1(cold.toMarker)} with an empty cache, ` +
       `${s1(warm.toMarker)} when run again (PyTorch reference: ${s1(PYTORCH.firstStep)})`,
     `  tessera sample, same model, warm: image after 1 step ${s1(sampleWarm.total)} (an upper bound on the time to the first denoising step)`,

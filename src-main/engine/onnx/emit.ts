@@ -256,18 +256,16 @@ function externalTensors(params: readonly Node[]): ExternalTensor[] {
 const storedName = (name: string) => `${name}:stored`;
 
 function placedInitializer(n: Node, at: WeightPlacement, baseDir: string): TensorProto {
-  const location = relative(baseDir, at.path).split(sep).join('/');
-  return {
-    name: at.storedShape ? storedName(leafName(n)) : leafName(n),
-    dims: [...(at.storedShape ?? (n.shape as number[]))],
-    dataType: DTYPES[n.dtype].onnx,
-    dataLocation: DATA_LOCATION.EXTERNAL,
-    externalData: [
-      { key: 'location', value: location },
-      { key: 'offset', value: String(at.offset) },
-      { key: 'length', value: String(at.length) },
-    ],
-  };
+  return externalInitializer(
+    {
+      name: at.storedShape ? storedName(leafName(n)) : leafName(n),
+      dtype: n.dtype,
+      shape: at.storedShape ?? (n.shape as number[]),
+      offset: at.offset,
+      length: at.length,
+    },
+    relative(baseDir, at.path).split(sep).join('/'),
+  );
 }
 
 /** Every live weight's placement, by parameter name. */
@@ -287,14 +285,17 @@ function placeAll(live: readonly Node[], place: PlaceWeight | undefined): Map<st
   return placed;
 }
 
-function externalInitializer(t: ExternalTensor, weightsFile: string): TensorProto {
+function externalInitializer(
+  t: Pick<ExternalTensor, 'name' | 'dtype' | 'shape' | 'offset' | 'length'>,
+  location: string,
+): TensorProto {
   return {
     name: t.name,
     dims: [...t.shape],
     dataType: DTYPES[t.dtype].onnx,
     dataLocation: DATA_LOCATION.EXTERNAL,
     externalData: [
-      { key: 'location', value: weightsFile },
+      { key: 'location', value: location },
       { key: 'offset', value: String(t.offset) },
       { key: 'length', value: String(t.length) },
     ],

@@ -5,8 +5,9 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { DTYPES, type DType } from '../graph/dtype';
 import type { ParamRef } from '../graph/node';
 import { decodeToF32, DTYPE_BYTES, f32ToF16, isSafetensorsDType } from '../../formats/safetensors';
+import { EXTERNAL_ALIGNMENT, rangeOf } from './weight-placement';
 
-export const EXTERNAL_ALIGNMENT = 64 * 1024;
+export { EXTERNAL_ALIGNMENT } from './weight-placement';
 
 /** One initializer stored in the weights file. */
 export interface ExternalTensor {
@@ -62,20 +63,13 @@ export function materialize(t: Pick<ExternalTensor, 'param' | 'dtype' | 'shape' 
   const storedAs = param.storedAs;
   if (!isSafetensorsDType(storedAs) || !LOADABLE.has(storedAs))
     throw new Error(`${t.name}: stored dtype ${param.storedAs} is not supported (F32, F16, BF16)`);
-  const stored = DTYPE_BYTES[storedAs];
-  const count = t.shape.reduce((a, b) => a * b, 1);
-  let start = param.byteStart;
-  let length = param.byteEnd - param.byteStart;
+  const { offset: start, length } = rangeOf(
+    t,
+    param.byteStart,
+    param.byteEnd - param.byteStart,
+    DTYPE_BYTES[storedAs],
+  );
   const tf = param.transform;
-  if (tf?.kind === 'rows') {
-    const rowBytes = (count / (tf.end - tf.start)) * stored;
-    start += tf.start * rowBytes;
-    length = (tf.end - tf.start) * rowBytes;
-  }
-  if (length !== count * stored)
-    throw new Error(
-      `${t.name}: ${param.file}#${param.key} holds ${length / stored} elements, the graph declares [${t.shape.join(',')}]`,
-    );
   let values = decodeToF32(storedAs, readRange(param.file, start, length));
   if (tf?.kind === 'transpose2d') values = transpose2d(values, t.shape[1], t.shape[0]);
   if (t.dtype === 'f32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);

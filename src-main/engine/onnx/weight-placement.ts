@@ -28,7 +28,9 @@ import {
   type SafetensorsDType,
   type SafetensorsHeader,
 } from '../../formats/safetensors';
-import { EXTERNAL_ALIGNMENT } from './external-data';
+
+/** Offsets of tensors in files Tessera writes for ORT (converted weights, self-contained model folders). */
+export const EXTERNAL_ALIGNMENT = 64 * 1024;
 
 /** The safetensors spelling of the graph dtypes a weight can be loaded as. */
 const STORED_AS: Partial<Record<DType, SafetensorsDType>> = { f32: 'F32', f16: 'F16' };
@@ -57,8 +59,8 @@ function count(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Byte range of the declared tensor inside a tensor stored with `bytes` per element starting at `start`. */
-function rangeOf(
+/** Byte range of the declared tensor (row slice applied) inside a tensor stored with `bytes` per element from `start`. */
+export function rangeOf(
   w: WeightRequest,
   start: number,
   storedLength: number,
