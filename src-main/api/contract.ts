@@ -74,6 +74,8 @@ export interface ProviderReportDTO {
 
 export interface EnvironmentReport {
   device: { platform: string; chosen: string; providers: ProviderReportDTO[] };
+  /** CPU threads ONNX Runtime uses: the saved choice (null: automatic) and the automatic value here. */
+  compute: { threads: number | null; defaultThreads: number };
   modelFolders: { app: string; kind: 'checkpoints' | 'loras'; path: string }[];
   paths: { settings: string; projects: string; cache: string; logs: string };
 }
@@ -139,6 +141,12 @@ export interface TesseraApi extends TrainingApi {
    * @example const { device } = await api.getEnvironment(); device.chosen // 'cuda'
    */
   getEnvironment(): Promise<EnvironmentReport>;
+  /**
+   * Sets the CPU threads for training and image generation (null: the machine's physical cores); saved with
+   * the app settings and used by runs started afterwards.
+   * @example await api.setComputeThreads(4)
+   */
+  setComputeThreads(threads: number | null): Promise<void>;
 
   /**
    * Shows a file in the system file manager (desktop app only; web mode answers INVALID_ARGUMENT with the path).

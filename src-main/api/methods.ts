@@ -7,6 +7,7 @@ export const API_METHODS = [
   'inspectModel',
   'listDirectory',
   'getEnvironment',
+  'setComputeThreads',
   'revealPath',
   // projects & dataset
   'createProject',

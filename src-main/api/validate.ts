@@ -47,6 +47,11 @@ const projectSettings = (value: unknown): string | null => {
   return null;
 };
 
+const threadCount = (value: unknown): string | null =>
+  value === null || (Number.isInteger(value) && Number(value) >= 1 && Number(value) <= 1024)
+    ? null
+    : 'must be null (automatic) or a whole number from 1 to 1024';
+
 const projectPatch = (value: unknown): string | null => {
   if (!isRecord(value)) return 'must be an object';
   if (value.name !== undefined && name(value.name)) return `name ${name(value.name)}`;
@@ -61,6 +66,7 @@ export const ARG_SPECS = {
   inspectModel: [{ name: 'path', check: pathString }],
   listDirectory: [{ name: 'path', optional: true, check: pathString }],
   getEnvironment: [],
+  setComputeThreads: [{ name: 'threads', check: threadCount }],
   revealPath: [{ name: 'path', check: pathString }],
   // projects & dataset
   createProject: [

@@ -27,7 +27,7 @@ export function devicesInWorker(launch: WorkerLauncher): Promise<DeviceReport> {
 }
 
 /** The first-run report the Start screen shows. */
-export async function environmentReport(launch: WorkerLauncher): Promise<EnvironmentReport> {
+export async function environmentReport(launch: WorkerLauncher): Promise<Omit<EnvironmentReport, 'compute'>> {
   const [device, modelFolders] = await Promise.all([devicesInWorker(launch), findModelFolders()]);
   return { device, modelFolders, paths: appPaths() };
 }

@@ -40,6 +40,7 @@ import { environmentReport } from './environment';
 import { EventHub } from './events';
 import { createProjectFiles, readProjectFiles, updateProjectFiles } from './projects';
 import { generateInWorker, withOutPath } from './generate';
+import { physicalCores } from '../engine/runtime/threads';
 import { TrainerJobs, type JobEvent } from './jobs';
 import { runImageFile, runsDirOf } from './run-images';
 import { SettingsStore } from './settings';
@@ -95,11 +96,12 @@ export class Services implements TesseraApi {
       worker.onExit(() => this.#workers.delete(worker));
       return worker;
     };
+    this.#settings = new SettingsStore(options.appDataDir ?? null, (m) => this.#log('warn', m));
     this.#training = new TrainingService(
       new TrainerJobs(this.#launch, (e) => this.#onJobEvent(e)),
       this.#cacheDir,
+      () => this.#threads(),
     );
-    this.#settings = new SettingsStore(options.appDataDir ?? null, (m) => this.#log('warn', m));
     this.#datasets = new DatasetService({
       importProgress: (progress) => this.events.emit('dataset.importProgress', progress),
       changed: (changes) => this.events.emit('dataset.changed', changes),
@@ -145,7 +147,22 @@ export class Services implements TesseraApi {
 
   /** @example const { device, modelFolders } = await services.getEnvironment() */
   async getEnvironment(): Promise<EnvironmentReport> {
-    return environmentReport(this.#launch);
+    const { threads } = await this.#settings.read();
+    return {
+      ...(await environmentReport(this.#launch)),
+      compute: { threads, defaultThreads: physicalCores() },
+    };
+  }
+
+  /** @example await services.setComputeThreads(4) */
+  async setComputeThreads(threads: number | null): Promise<void> {
+    await this.#settings.setThreads(threads);
+  }
+
+  /** The saved thread choice for a worker's spec (absent: the worker's own default). */
+  async #threads(): Promise<{ threads?: number }> {
+    const { threads } = await this.#settings.read();
+    return threads === null ? {} : { threads };
   }
 
   // ── projects & dataset ──────────────────────────────────────────────────────────────────────────
@@ -252,7 +269,11 @@ export class Services implements TesseraApi {
   async generateImage(request: GenerateRequest): Promise<GeneratedImage> {
     await requireExisting(request.modelPath);
     if (request.lora) await requireExisting(request.lora.path);
-    const spec = { request: withOutPath(request, this.#imagesDir(request)), cacheDir: this.#cacheDir };
+    const spec = {
+      request: withOutPath(request, this.#imagesDir(request)),
+      cacheDir: this.#cacheDir,
+      ...(await this.#threads()),
+    };
     const image = await generateInWorker(this.#launch, spec, (p) => this.events.emit('sample.preview', p));
     this.#log('info', `Rendered ${image.path}`);
     return image;

@@ -13,9 +13,13 @@ export const MAX_RECENT = 12;
 export interface AppSettings {
   version: 1;
   recentProjects: RecentProject[];
+  /** ORT CPU threads for training and generation; null: the machine's physical cores. */
+  threads: number | null;
 }
 
-const DEFAULT_SETTINGS: AppSettings = { version: 1, recentProjects: [] };
+const DEFAULT_SETTINGS: AppSettings = { version: 1, recentProjects: [], threads: null };
+
+const isThreadCount = (v: unknown): v is number => Number.isInteger(v) && Number(v) >= 1 && Number(v) <= 1024;
 
 function isRecent(value: unknown): value is RecentProject {
   if (typeof value !== 'object' || value === null) return false;
@@ -49,6 +53,11 @@ export class SettingsStore {
     return recentProjects;
   }
 
+  /** Saves the CPU thread choice (null: automatic). */
+  async setThreads(threads: number | null): Promise<void> {
+    await this.#save({ ...(await this.read()), threads });
+  }
+
   async #load(): Promise<AppSettings> {
     if (this.#file === null) return structuredClone(DEFAULT_SETTINGS);
     let raw: string;
@@ -61,7 +70,8 @@ export class SettingsStore {
     try {
       const parsed = JSON.parse(raw) as Partial<AppSettings>;
       const recent = Array.isArray(parsed.recentProjects) ? parsed.recentProjects.filter(isRecent) : [];
-      return { version: 1, recentProjects: recent };
+      const threads = isThreadCount(parsed.threads) ? parsed.threads : null;
+      return { version: 1, recentProjects: recent, threads };
     } catch (err) {
       this.#onWarning(`${this.#file} is not valid JSON (${(err as Error).message}); starting from defaults.`);
       return structuredClone(DEFAULT_SETTINGS);

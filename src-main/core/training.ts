@@ -62,6 +62,8 @@ export class TrainingService {
   constructor(
     private readonly jobs: TrainerJobs,
     private readonly cacheDir: string,
+    /** The app's compute settings for each run (CPU threads); none: the worker's defaults. */
+    private readonly compute: () => Promise<{ threads?: number }> = async () => ({}),
   ) {}
 
   options(): TrainingOptions {
@@ -151,6 +153,7 @@ export class TrainingService {
       config: resolveConfig(plan.config),
       samplePrompts: request.samplePrompts ?? [],
       cacheDir: this.cacheDir,
+      ...(await this.compute()),
     };
     return this.jobs.get(this.jobs.enqueue(spec))!;
   }

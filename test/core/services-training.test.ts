@@ -75,6 +75,7 @@ describe('Services: training', () => {
   });
 
   it('trains in a worker and reports job, progress and sample events', async () => {
+    await services.setComputeThreads(1); // the app's thread setting reaches the run's spec
     const job = await services.startTraining(request);
     expect(job.runDir.startsWith(join(project, 'runs', 'ink-'))).toBe(true);
     await until(() => named('train.job').some((j) => j.id === job.id && j.status === 'finished'));
@@ -90,6 +91,8 @@ describe('Services: training', () => {
     expect(await services.listSamples(job.runDir)).toEqual(samples);
     expect((await services.getRunMetrics(job.runDir)).map((m) => m.step)).toEqual([1, 2, 3, 4]);
     expect(named('app.log').some((l) => l.message.startsWith('ink: Training on'))).toBe(true);
+    expect(JSON.parse(await readFile(join(job.runDir, 'job.json'), 'utf8')).threads).toBe(1);
+    await services.setComputeThreads(null);
   }, 180_000);
 
   it('serves run PNGs from open projects only, and never through a link out of runs/', async () => {

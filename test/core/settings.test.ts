@@ -24,6 +24,15 @@ describe('SettingsStore', () => {
     expect(JSON.parse(await readFile(join(dir, 'app', SETTINGS_FILE), 'utf8')).version).toBe(1);
   });
 
+  it('saves the CPU thread choice, and reads an invalid one as automatic', async () => {
+    const store = new SettingsStore(join(dir, 'app'));
+    expect((await store.read()).threads).toBeNull();
+    await store.setThreads(6);
+    expect((await new SettingsStore(join(dir, 'app')).read()).threads).toBe(6);
+    await writeFile(join(dir, 'app', SETTINGS_FILE), JSON.stringify({ version: 1, threads: 2.5 }));
+    expect((await new SettingsStore(join(dir, 'app')).read()).threads).toBeNull();
+  });
+
   it('caps the list', async () => {
     const store = new SettingsStore(null);
     for (let i = 0; i < MAX_RECENT + 3; i++) await store.addRecent({ dir: `/p${i}`, name: `${i}` });

@@ -112,6 +112,20 @@ describe('Model screen (web mode)', () => {
     expect(existsSync(SCREENSHOT)).toBe(true);
   });
 
+  it('sets the CPU threads for later runs, and shows the choice when the page opens again', async () => {
+    await page.goto(server.url);
+    const threads = page.getByLabel('CPU threads');
+    // the panel appears once a worker has probed the compute devices
+    await expect.poll(() => threads.count(), { timeout: 60_000 }).toBe(1);
+    expect(await threads.inputValue()).toBe('auto');
+    await threads.selectOption('1');
+    await expect.poll(async () => (await server.services.getEnvironment()).compute.threads).toBe(1);
+    await page.goto(server.url);
+    await expect.poll(() => page.getByLabel('CPU threads').inputValue(), { timeout: 60_000 }).toBe('1');
+    await page.getByLabel('CPU threads').selectOption('auto');
+    await expect.poll(async () => (await server.services.getEnvironment()).compute.threads).toBeNull();
+  });
+
   it('says so at once when opened without its token', async () => {
     const stranger = await browser.newPage();
     await stranger.goto(`${server.origin}/`);
