@@ -62,8 +62,45 @@ export interface KohyaMetadataInput {
   resolution?: [number, number];
   sdModelName?: string;
   clipSkip?: number;
+  /** What the run did, for the kohya keys tools show (A1111/Forge cards, Civitai, the kohya GUI). */
+  training?: TrainingFacts;
+  /** `modelspec.*` fields a user can edit on export. */
+  trigger?: string;
+  author?: string;
+  description?: string;
+  /** A small preview image as a `data:image/...;base64,` URL. */
+  thumbnail?: string;
   /** Other `ss_*` / `modelspec.*` strings to carry (e.g. from a converted file); computed keys win. */
   extra?: Record<string, string>;
+}
+
+/** The run's settings and progress, in kohya's terms (§B.2). */
+export interface TrainingFacts {
+  /** Optimizer steps done when the file was written. */
+  steps: number;
+  epoch: number;
+  numEpochs: number;
+  maxTrainSteps: number;
+  learningRate: number;
+  lrScheduler: string;
+  /** e.g. `AdamW(weight_decay=0.01,betas=(0.9,0.999),eps=1e-08)` */
+  optimizer: string;
+  noiseOffset: number;
+  /** null: min-SNR weighting off. */
+  minSnrGamma: number | null;
+  batchSize: number;
+  gradientAccumulation: number;
+  seed: number;
+  /** kohya `--mixed_precision`: `fp16` or `no`. */
+  mixedPrecision: 'fp16' | 'no';
+  timestepRange: [number, number];
+  /** images × repeats */
+  numTrainImages: number;
+  /** {folder: {n_repeats, img_count}} */
+  datasetDirs: Record<string, { n_repeats: number; img_count: number }>;
+  /** Base model hashes as A1111 computes them: legacy 8 hex, and the full-file sha256. */
+  sdModelHash?: string;
+  newSdModelHash?: string;
 }
 
 export interface DataHashes {
@@ -121,6 +158,33 @@ function ssKeys(input: KohyaMetadataInput, fam: FamilyMetadata): Record<string, 
   if (input.trainingStartedAt !== undefined) out.ss_training_started_at = pyFloat(input.trainingStartedAt);
   if (input.trainingFinishedAt !== undefined) out.ss_training_finished_at = pyFloat(input.trainingFinishedAt);
   if (input.tagFrequency !== undefined) out.ss_tag_frequency = pyJson(checkedTags(input.tagFrequency));
+  if (input.training) Object.assign(out, trainingKeys(input.training));
+  return out;
+}
+
+function trainingKeys(t: TrainingFacts): Record<string, string> {
+  const out: Record<string, string> = {
+    ss_steps: String(t.steps),
+    ss_epoch: String(t.epoch),
+    ss_num_epochs: String(t.numEpochs),
+    ss_max_train_steps: String(t.maxTrainSteps),
+    ss_learning_rate: pyFloat(t.learningRate),
+    ss_unet_lr: pyFloat(t.learningRate),
+    ss_text_encoder_lr: 'None', // the text encoders are not trained
+    ss_lr_scheduler: t.lrScheduler,
+    ss_optimizer: t.optimizer,
+    ss_noise_offset: t.noiseOffset > 0 ? pyFloat(t.noiseOffset) : 'None',
+    ss_min_snr_gamma: t.minSnrGamma === null ? 'None' : pyFloat(t.minSnrGamma),
+    ss_batch_size_per_device: String(t.batchSize),
+    ss_gradient_accumulation_steps: String(t.gradientAccumulation),
+    ss_total_batch_size: String(t.batchSize * t.gradientAccumulation),
+    ss_seed: String(t.seed),
+    ss_mixed_precision: t.mixedPrecision,
+    ss_num_train_images: String(t.numTrainImages),
+    ss_dataset_dirs: pyJson(t.datasetDirs),
+  };
+  if (t.sdModelHash) out.ss_sd_model_hash = t.sdModelHash;
+  if (t.newSdModelHash) out.ss_new_sd_model_hash = t.newSdModelHash;
   return out;
 }
 
@@ -147,6 +211,12 @@ function modelspecKeys(input: KohyaMetadataInput, fam: FamilyMetadata): Record<s
   const when = input.trainingFinishedAt ?? input.trainingStartedAt;
   if (when !== undefined) out['modelspec.date'] = isoLocal(when);
   if (input.clipSkip !== undefined) out['modelspec.encoder_layer'] = String(input.clipSkip);
+  const range = input.training?.timestepRange;
+  if (range && (range[0] > 0 || range[1] < 1000)) out['modelspec.timestep_range'] = `${range[0]},${range[1]}`;
+  if (input.trigger) out['modelspec.trigger_phrase'] = input.trigger;
+  if (input.author) out['modelspec.author'] = input.author;
+  if (input.description) out['modelspec.description'] = input.description;
+  if (input.thumbnail) out['modelspec.thumbnail'] = input.thumbnail;
   return out;
 }
 

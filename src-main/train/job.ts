@@ -2,13 +2,14 @@
 // cache, plan and initialise the LoRA, compile one training step per batch shape, run the loop, and export
 // kohya adapters (checkpoints and final) and preview images into the run folder.
 import { appendFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { TensorValue } from '../engine';
 import { devices } from '../engine/runtime/providers';
 import { buildLatentCache } from '../dataset/latent-cache';
 import type { LoRAAdapter } from '../lora/adapter-weights';
 import { exportKohya } from '../lora/export-kohya';
+import { cachedFileSha256, legacyModelHash } from '../lora/hashes';
 import { loraInputNames, type InjectModule } from '../lora/inject';
 import { continueFromFile, initLoRA, planTargets, type LoRAPlan } from '../lora/plan';
 import { Encoder } from '../models/conditioning';
@@ -29,6 +30,7 @@ import { runTraining, type PauseGate, type StepRunner, type TrainOutcome } from 
 import type { TrainJobSpec, WorkerMessage } from './messages';
 import type { Tensors } from './optim/index';
 import { streamRng } from './rng';
+import { tagFrequency, trainingFacts, triggerPhrase } from './run-metadata';
 import { STEP_INPUTS, UNET_BLOCK_SEGMENTS } from './step-graph';
 import { compileTrainStep, type TrainStep } from './train-step';
 
@@ -231,7 +233,29 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
       )
     : undefined;
 
-  const metadataBase = { outputName: spec.name, trainingStartedAt: Date.now() / 1000 };
+  // What the adapter says about its run. The base model's hashes (A1111's, as kohya writes them) are read
+  // once, at the first export, so they never delay the first step; a diffusers folder has no file hash.
+  let hashes: Promise<{ legacy: string; sha256: string } | undefined> | undefined;
+  const baseHashes = () =>
+    (hashes ??= isDir
+      ? Promise.resolve(undefined)
+      : Promise.all([legacyModelHash(spec.modelPath), cachedFileSha256(spec.modelPath, spec.cacheDir)]).then(
+          ([legacy, sha256]) => ({ legacy, sha256 }),
+        ));
+  const trigger = triggerPhrase(config, items);
+  const metadataBase = {
+    outputName: spec.name,
+    trainingStartedAt: Date.now() / 1000,
+    resolution: [config.resolution, config.resolution] as [number, number],
+    sdModelName: basename(spec.modelPath),
+    tagFrequency: tagFrequency(spec.datasetDir, items),
+    ...(trigger ? { trigger } : {}),
+  };
+  const factsAt = async (steps: number) => {
+    const base = await baseHashes();
+    const run = { batchesPerEpoch: data.batchesPerEpoch, items, datasetDir: spec.datasetDir, steps };
+    return trainingFacts(config, base ? { ...run, hashes: base } : run);
+  };
   const exportAdapter = async (current: Tensors, at: number, final: boolean): Promise<string> => {
     const path = join(
       spec.runDir,
@@ -239,7 +263,12 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
     );
     await exportKohya(adapterOf(initial, modules, current), path, {
       dtype: DTYPES[config.saveDtype],
-      metadata: { ...metadataBase, extra: { 'tessera.step': String(at) } },
+      metadata: {
+        ...metadataBase,
+        training: await factsAt(at),
+        ...(final ? { trainingFinishedAt: Date.now() / 1000 } : {}),
+        extra: { 'tessera.step': String(at) },
+      },
     });
     return path;
   };

@@ -1,8 +1,10 @@
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensorsHeader } from '../../src-main/formats/safetensors';
 import { loadLoRA } from '../../src-main/lora/load';
 import { resolveConfig } from '../../src-main/train/config';
 import { runTrainJob } from '../../src-main/train/job';
@@ -90,6 +92,36 @@ describe('runTrainJob', () => {
     );
     const dataOf = (buf: Buffer) => buf.subarray(8 + Number(buf.readBigUInt64LE(0)));
     expect(dataOf(a).equals(dataOf(b))).toBe(true);
+  });
+
+  it("writes the run's own facts into each adapter's metadata (resolution, steps, dataset, tags, hashes)", async () => {
+    const meta = async (f: string) => (await readSafetensorsHeader(join(dir, 'run-a', f))).metadata;
+    const [final, mid] = [await meta('ink.safetensors'), await meta('ink-step000015.safetensors')];
+    expect(final).toMatchObject({
+      ss_resolution: '(64, 64)',
+      'modelspec.resolution': '64x64',
+      ss_steps: '30',
+      ss_max_train_steps: '30',
+      ss_learning_rate: '0.003',
+      ss_lr_scheduler: 'constant_with_warmup',
+      ss_min_snr_gamma: '5.0',
+      ss_seed: '42',
+      ss_num_train_images: '6',
+      ss_sd_model_name: basename(paths['tiny-sd1']),
+      'modelspec.trigger_phrase': 'ink',
+    });
+    expect(mid.ss_steps).toBe('15');
+    expect(final.ss_optimizer).toMatch(/^AdamW\(weight_decay=0\.01,/);
+    expect(JSON.parse(final.ss_dataset_dirs)).toEqual({ '2_ink': { n_repeats: 2, img_count: 3 } });
+    expect(JSON.parse(final.ss_tag_frequency)).toEqual({ '2_ink': { ink: 3, cat: 1, dog: 1, bird: 1 } });
+    // A1111's hashes of the base model, computed here independently
+    const model = await readFile(paths['tiny-sd1']);
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    expect(final.ss_new_sd_model_hash).toBe(sha(model));
+    expect(final.ss_sd_model_hash).toBe(sha(model.subarray(0x100000, 0x110000)).slice(0, 8));
+    expect(Number(final.ss_training_finished_at)).toBeGreaterThanOrEqual(
+      Number(final.ss_training_started_at),
+    );
   });
 
   it('continues from an exported adapter with its exact weights (export → load → continue round trip)', async () => {
