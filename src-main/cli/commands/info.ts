@@ -10,6 +10,7 @@ import {
   LAYOUT_LABELS,
   PREDICTION_LABELS,
 } from '../../api/format';
+import { formatTrainingMetadata } from '../lora-metadata-report';
 import { validateArgs } from '../../api/validate';
 import { Services } from '../../core/services';
 import { UsageError, type CliCommand, type CliIo } from '../io';
@@ -59,6 +60,7 @@ export function formatInfo(info: ModelInfo): string[] {
       row('Modules', `${l.modules} (UNet ${l.targets.unet}, text encoder ${l.targets.textEncoder})`),
     );
   }
+  if (info.lora) lines.push(...formatTrainingMetadata(info.metadata));
   if (info.evidence.length) lines.push('', 'Evidence', ...info.evidence.map((e) => `  - ${e}`));
   if (info.warnings.length) lines.push('', 'Warnings', ...info.warnings.map((w) => `  ! ${w}`));
   return lines;
