@@ -71,13 +71,14 @@ export interface LoadedLoRA {
   dtype: SafetensorsDType;
 }
 
-interface Group {
+export interface Group {
   stem: string;
   naming: LoRANaming | null;
   keys: Partial<Record<Role, string>>;
 }
 
-function groupKeys(names: Iterable<string>): { groups: Map<string, Group>; unknownKeys: string[] } {
+/** Tensor names grouped by module stem, each with its A/B/alpha keys and naming; the rest are unknown keys. */
+export function groupKeys(names: Iterable<string>): { groups: Map<string, Group>; unknownKeys: string[] } {
   const groups = new Map<string, Group>();
   const unknownKeys: string[] = [];
   for (const name of names) {

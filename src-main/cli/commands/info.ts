@@ -11,17 +11,23 @@ import {
   PREDICTION_LABELS,
 } from '../../api/format';
 import { formatTrainingMetadata } from '../lora-metadata-report';
+import { compatReport, formatCompat } from '../../lora/compat';
+import type { LoRAFamily } from '../../lora/adapter-weights';
+import { openCheckpoint } from '../../models/weights';
 import { validateArgs } from '../../api/validate';
 import { Services } from '../../core/services';
 import { UsageError, type CliCommand, type CliIo } from '../io';
 
 const USAGE = `Usage: tessera info PATH [--json]
+       tessera info --compat ADAPTER --model BASE
 
 Describes a Stable Diffusion model without loading its weights: family, layout, components
 (parameters, dtypes), LoRA details, and the evidence behind each decision.
 PATH is a .safetensors file (checkpoint or LoRA) or a diffusers folder.
 
-  --json   print the full ModelInfo as JSON`;
+  --json     print the full ModelInfo as JSON
+  --compat   for an adapter: which keys AUTOMATIC1111, Forge, ComfyUI, InvokeAI, diffusers and kohya
+             sd-scripts apply to BASE (a checkpoint or diffusers folder), the scale they use, and warnings`;
 
 const row = (label: string, value: string): string => `  ${label.padEnd(16)}${value}`;
 
@@ -73,13 +79,26 @@ export const infoCommand: CliCommand = {
   async run(args: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseArgs({
       args,
-      options: { json: { type: 'boolean' } },
+      options: { json: { type: 'boolean' }, compat: { type: 'boolean' }, model: { type: 'string' } },
       allowPositionals: true,
     });
     if (positionals.length !== 1)
       throw new UsageError(positionals.length ? 'info takes one PATH' : 'info needs a PATH');
     const [path] = validateArgs('inspectModel', [resolve(io.cwd, positionals[0])]);
-    const info = await new Services({ mode: 'cli' }).inspectModel(path);
+    const services = new Services({ mode: 'cli' });
+    if (values.compat) {
+      if (!values.model)
+        throw new UsageError('--compat needs --model BASE (the checkpoint the adapter is for)');
+      const base = await services.inspectModel(resolve(io.cwd, values.model));
+      if (base.lora) throw new UsageError(`${base.path} is a LoRA; --model takes the base checkpoint`);
+      // The exact architecture (its module widths decide which keys fit), not only the public family.
+      const { config } = await openCheckpoint(base.path);
+      const report = await compatReport(path, config.id as LoRAFamily);
+      if (values.json) io.out(JSON.stringify(report, null, 2));
+      else formatCompat(report).forEach((line) => io.out(line));
+      return 0;
+    }
+    const info = await services.inspectModel(path);
     if (values.json) io.out(JSON.stringify(info, null, 2));
     else formatInfo(info).forEach((line) => io.out(line));
     return 0;
