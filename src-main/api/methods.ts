@@ -30,6 +30,7 @@ export const API_METHODS = [
   'listSamples',
   'generateImage',
   'exportAdapter',
+  'checkCompatibility',
 ] as const satisfies readonly ApiMethod[];
 
 export const EVENT_NAMES = [

@@ -95,6 +95,39 @@ export interface ExportRequest {
   mergeInto?: { modelPath: string; outPath: string; strength: number };
 }
 
+/** One consumer's view of an adapter: what it applies and skips, and at which scale. */
+export interface ConsumerCompatibility {
+  consumer: 'a1111' | 'forge' | 'comfyui' | 'invokeai' | 'diffusers' | 'kohya';
+  /** Modules (A/B pairs) the consumer attaches, of `total`. */
+  applied: number;
+  total: number;
+  skipped: { stem: string; reason: string }[];
+  /** e.g. `alpha/rank = 8/16 = 0.5` */
+  scale: string;
+  warnings: string[];
+  /** Every module of the file applied. */
+  complete: boolean;
+}
+
+/** The tools' names as users know them. */
+export const CONSUMER_LABELS: Record<ConsumerCompatibility['consumer'], string> = {
+  a1111: 'AUTOMATIC1111',
+  forge: 'Forge',
+  comfyui: 'ComfyUI',
+  invokeai: 'InvokeAI',
+  diffusers: 'diffusers',
+  kohya: 'kohya sd-scripts',
+};
+
+/** How AUTOMATIC1111, Forge, ComfyUI, InvokeAI, diffusers and kohya sd-scripts would load an adapter. */
+export interface CompatibilityReport {
+  /** The base model's exact architecture id. */
+  family: string;
+  consumers: ConsumerCompatibility[];
+  /** Present when some consumer would not apply the whole file: what to do about it. */
+  fix?: string;
+}
+
 export interface ExportedAdapter {
   path: string;
   sha256: string;
@@ -119,6 +152,11 @@ export interface TrainingApi {
   /** One image with the base model or an adapter at a strength ("try a prompt"). */
   generateImage(request: GenerateRequest): Promise<GeneratedImage>;
   exportAdapter(request: ExportRequest): Promise<ExportedAdapter>;
+  /**
+   * Which keys of an adapter each tool applies to the base model, before the user leaves the app.
+   * @example const { consumers, fix } = await api.checkCompatibility('/runs/ink/ink.safetensors', '/models/sd15.safetensors')
+   */
+  checkCompatibility(adapterPath: string, modelPath: string): Promise<CompatibilityReport>;
 }
 
 export type TrainingEvents = {

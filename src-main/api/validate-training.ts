@@ -98,4 +98,8 @@ export const TRAINING_ARG_SPECS = {
   listSamples: [{ name: 'runDir', check: pathString }],
   generateImage: [{ name: 'request', check: generateRequest }],
   exportAdapter: [{ name: 'request', check: exportRequest }],
+  checkCompatibility: [
+    { name: 'adapterPath', check: pathString },
+    { name: 'modelPath', check: pathString },
+  ],
 } as const satisfies Record<keyof TrainingApi, readonly { name: string; check: ArgCheck }[]>;

@@ -21,6 +21,7 @@ import type {
 } from '../api/contract';
 import type {
   ExportedAdapter,
+  CompatibilityReport,
   ExportRequest,
   GeneratedImage,
   GenerateRequest,
@@ -33,6 +34,9 @@ import type {
 } from '../api/training';
 import { ApiError } from '../api/errors';
 import { inspectModel } from '../models/inspect';
+import { openCheckpoint } from '../models/weights';
+import { compatReport } from '../lora/compat';
+import type { LoRAFamily } from '../lora/adapter-weights';
 import { appInfo } from './app-info';
 import { DatasetService } from './dataset-service';
 import { listModelDirectory } from './directory';
@@ -277,6 +281,18 @@ export class Services implements TesseraApi {
     const image = await generateInWorker(this.#launch, spec, (p) => this.events.emit('sample.preview', p));
     this.#log('info', `Rendered ${image.path}`);
     return image;
+  }
+
+  /** @example const { consumers } = await services.checkCompatibility('/runs/ink/ink.safetensors', '/models/sd15.safetensors') */
+  async checkCompatibility(adapterPath: string, modelPath: string): Promise<CompatibilityReport> {
+    await requireExisting(adapterPath);
+    await requireExisting(modelPath);
+    const base = await inspectModel(modelPath);
+    if (base.lora)
+      throw new ApiError('INVALID_ARGUMENT', `${modelPath} is a LoRA; choose the base checkpoint.`);
+    // The exact architecture (its module widths decide which keys fit), not only the public family.
+    const { config } = await openCheckpoint(modelPath);
+    return compatReport(adapterPath, config.id as LoRAFamily);
   }
 
   /** @example const { path } = await services.exportAdapter({ adapterPath, format: 'peft', precision: 'fp16', outPath }) */

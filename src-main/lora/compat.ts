@@ -2,22 +2,15 @@
 // InvokeAI, diffusers, kohya sd-scripts): which keys it applies and skips, the scale it uses, and warnings,
 // from the documented key-mapping rules of each tool (docs/reference: checkpoints-and-lora-formats §D.7,
 // §C.3, §D.2–D.6) and the base model's modules (a key whose module the base lacks is skipped everywhere).
+import { CONSUMER_LABELS, type CompatibilityReport, type ConsumerCompatibility } from '../api/training';
 import { readSafetensorsHeader } from '../formats/safetensors';
 import type { LoRAFamily } from './adapter-weights';
 import { groupKeys, loadLoRA, type Group } from './load';
 import { FAMILIES } from '../models/families';
 
-export const CONSUMERS = ['a1111', 'forge', 'comfyui', 'invokeai', 'diffusers', 'kohya'] as const;
-export type Consumer = (typeof CONSUMERS)[number];
+export type Consumer = ConsumerCompatibility['consumer'];
+export const CONSUMERS: readonly Consumer[] = ['a1111', 'forge', 'comfyui', 'invokeai', 'diffusers', 'kohya'];
 
-export const CONSUMER_LABELS: Record<Consumer, string> = {
-  a1111: 'AUTOMATIC1111',
-  forge: 'Forge',
-  comfyui: 'ComfyUI',
-  invokeai: 'InvokeAI',
-  diffusers: 'diffusers',
-  kohya: 'kohya sd-scripts',
-};
 
 /** How a key names its module (§D.7 rows; text-encoder keys in kohya spelling are their own row). */
 export type KeyStyle =
@@ -81,30 +74,9 @@ const STYLE_WORDS: Record<KeyStyle, string> = {
   'generic-ldm': 'dotted LDM names',
 };
 
-export interface SkippedKey {
-  stem: string;
-  reason: string;
-}
-
-export interface ConsumerReport {
-  consumer: Consumer;
-  /** Modules (A/B pairs) the consumer attaches. */
-  applied: number;
-  total: number;
-  skipped: SkippedKey[];
-  /** The strength-1 scale of the modules it attaches, e.g. `alpha/rank = 8/16 = 0.5`. */
-  scale: string;
-  warnings: string[];
-  /** Every module of the file applied. */
-  complete: boolean;
-}
-
-export interface CompatReport {
-  family: LoRAFamily;
-  consumers: ConsumerReport[];
-  /** Set when some consumer would not apply the whole file. */
-  fix?: string;
-}
+export type SkippedKey = ConsumerCompatibility['skipped'][number];
+export type ConsumerReport = ConsumerCompatibility;
+export type CompatReport = CompatibilityReport;
 
 function scaleText(alphas: { rank: number; alpha: number }[], hasAlpha: boolean, consumer: Consumer): string {
   if (alphas.length === 0) return '—';

@@ -119,6 +119,14 @@ describe('Train screen (web mode)', () => {
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Export' }).click();
     const adapter = await page.getByLabel('Adapter from a run').inputValue();
     expect(adapter).toMatch(/\/Ink\/runs\/my-style-[\d-]+\/my-style\.safetensors$/);
+    // Before the user leaves the app: would every tool load the run's kohya adapter whole?
+    const base = page.getByLabel('Base checkpoint');
+    if (!(await base.inputValue())) await base.fill(tinySd1);
+    await page.getByRole('button', { name: 'Check compatibility' }).click();
+    await expect
+      .poll(() => page.getByText('Every tool applies every module.').count(), { timeout: 60_000 })
+      .toBe(1);
+    expect(await page.locator('.compat tbody tr').count()).toBe(6);
     const out = join(dir, 'exports', 'ink-peft.safetensors');
     await page.getByLabel(/PEFT/).check();
     await page.getByLabel('Save as').fill(out);
@@ -134,6 +142,10 @@ describe('Train screen (web mode)', () => {
         }),
     ]);
     await page.screenshot({ path: 'docs/screenshots/export-screen.png', fullPage: true });
+    // The report now describes the PEFT file just written: ComfyUI would skip its attention keys.
+    await expect.poll(() => page.locator('.compat .for').textContent(), { timeout: 60_000 }).toContain(out);
+    expect(await page.locator('.compat tr.short').count()).toBeGreaterThan(0);
+    expect(await page.locator('.compat .fix').textContent()).toContain('kohya naming');
     const { adapter: loaded } = await loadLoRA(out);
     expect(loaded.modules.length).toBeGreaterThan(0);
     // What `tessera info` says about the exported file: a LoRA for the model's family.

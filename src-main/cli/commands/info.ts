@@ -11,9 +11,7 @@ import {
   PREDICTION_LABELS,
 } from '../../api/format';
 import { formatTrainingMetadata } from '../lora-metadata-report';
-import { compatReport, formatCompat } from '../../lora/compat';
-import type { LoRAFamily } from '../../lora/adapter-weights';
-import { openCheckpoint } from '../../models/weights';
+import { formatCompat } from '../../lora/compat';
 import { validateArgs } from '../../api/validate';
 import { Services } from '../../core/services';
 import { UsageError, type CliCommand, type CliIo } from '../io';
@@ -89,11 +87,7 @@ export const infoCommand: CliCommand = {
     if (values.compat) {
       if (!values.model)
         throw new UsageError('--compat needs --model BASE (the checkpoint the adapter is for)');
-      const base = await services.inspectModel(resolve(io.cwd, values.model));
-      if (base.lora) throw new UsageError(`${base.path} is a LoRA; --model takes the base checkpoint`);
-      // The exact architecture (its module widths decide which keys fit), not only the public family.
-      const { config } = await openCheckpoint(base.path);
-      const report = await compatReport(path, config.id as LoRAFamily);
+      const report = await services.checkCompatibility(path, resolve(io.cwd, values.model));
       if (values.json) io.out(JSON.stringify(report, null, 2));
       else formatCompat(report).forEach((line) => io.out(line));
       return 0;

@@ -1,6 +1,11 @@
 // State of the Export screen: which adapter, in which naming and precision, with which metadata, optionally
 // merged into a base checkpoint; and where the files went.
-import type { ExportedAdapter, ExportRequest, TrainingApi } from '../../../src-main/api/training';
+import type {
+  CompatibilityReport,
+  ExportedAdapter,
+  ExportRequest,
+  TrainingApi,
+} from '../../../src-main/api/training';
 import type { TesseraApi } from '../../../src-main/api/contract';
 import { toErrorData, type ApiErrorData } from '../../../src-main/api/errors';
 
@@ -25,6 +30,11 @@ export class ExportState {
   strength = $state(1);
   busy = $state(false);
   result = $state.raw<ExportedAdapter | null>(null);
+  /** How each tool would load the adapter on `modelPath` (checked on request, before saving). */
+  compat = $state.raw<CompatibilityReport | null>(null);
+  /** The file the report describes: the run's adapter before export, the written file after. */
+  compatFor = $state('');
+  checking = $state(false);
   error = $state.raw<ApiErrorData | null>(null);
   readonly #api: TrainingApi & Pick<TesseraApi, 'revealPath'>;
 
@@ -52,6 +62,21 @@ export class ExportState {
     };
   }
 
+  /** Checks which keys AUTOMATIC1111, Forge, ComfyUI, InvokeAI, diffusers and kohya would apply. */
+  async checkCompat(path = this.adapterPath.trim()): Promise<void> {
+    this.checking = true;
+    this.error = null;
+    try {
+      this.compat = await this.#api.checkCompatibility(path, this.modelPath.trim());
+      this.compatFor = path;
+    } catch (err) {
+      this.compat = null;
+      this.error = toErrorData(err);
+    } finally {
+      this.checking = false;
+    }
+  }
+
   /** Opens the file manager at the exported file (desktop app). */
   async reveal(path: string): Promise<void> {
     try {
@@ -66,6 +91,8 @@ export class ExportState {
     this.error = null;
     try {
       this.result = await this.#api.exportAdapter(this.request());
+      // What was written is what other tools will read: report on it when a base model is known.
+      if (this.modelPath.trim()) await this.checkCompat(this.result.path);
     } catch (err) {
       this.error = toErrorData(err);
     } finally {
