@@ -91,6 +91,10 @@ export interface ExportRequest {
   outPath: string;
   title?: string;
   triggerWords?: string[];
+  author?: string;
+  description?: string;
+  /** An image (e.g. one of the run's previews) to carry as the adapter's cover (`modelspec.thumbnail`). */
+  thumbnailPath?: string;
   /** Also write the base model with the adapter merged in, at this path. */
   mergeInto?: { modelPath: string; outPath: string; strength: number };
 }

@@ -78,6 +78,9 @@ const exportRequest = objectOf({
   outPath: [pathString],
   title: [text, 'optional'],
   triggerWords: [textList, 'optional'],
+  author: [text, 'optional'],
+  description: [text, 'optional'],
+  thumbnailPath: [pathString, 'optional'],
   mergeInto: [
     objectOf({ modelPath: [pathString], outPath: [pathString], strength: [numberIn(-4, 4)] }),
     'optional',

@@ -15,7 +15,8 @@ import { loadLoRA } from '../lora/load';
 import { exportKohya } from '../lora/export-kohya';
 import { exportPeft } from '../lora/export-peft';
 import { mergeLoRA } from '../lora/merge';
-import { CONFIG_ID_KEY } from '../lora/metadata';
+import { CONFIG_ID_KEY, parseResolution } from '../lora/metadata';
+import { imageDataUrl } from '../dataset/image-decode';
 import { inspectModel } from '../models/inspect';
 import { batchesPerEpoch } from '../train/batches';
 import {
@@ -197,16 +198,30 @@ export class TrainingService {
     const out = absolute('Save as', request.outPath);
     const dtype = PRECISION_DTYPES[request.precision];
     const words = request.triggerWords ?? [];
+    const thumbnail = request.thumbnailPath
+      ? await imageDataUrl(absolute('Cover image', request.thumbnailPath))
+      : undefined;
+    // The run's own facts travel with the adapter (kohya and modelspec keys); what the user typed wins.
     const extra: Record<string, string> = {
-      ...Object.fromEntries(Object.entries(adapter.metadata).filter(([k]) => k.startsWith('ss_'))),
+      ...Object.fromEntries(
+        Object.entries(adapter.metadata).filter(([k]) => k.startsWith('ss_') || k.startsWith('modelspec.')),
+      ),
       ...(adapter.family !== 'unknown' ? { [CONFIG_ID_KEY]: adapter.family } : {}),
       ...(words.length ? { 'modelspec.trigger_phrase': words.join(', ') } : {}),
+      ...(request.author ? { 'modelspec.author': request.author } : {}),
+      ...(request.description ? { 'modelspec.description': request.description } : {}),
+      ...(thumbnail ? { 'modelspec.thumbnail': thumbnail } : {}),
     };
+    const resolution = parseResolution(adapter.metadata.ss_resolution);
     const written =
       request.format === 'kohya'
         ? await exportKohya(adapter, out, {
             dtype,
-            metadata: { extra, ...(request.title ? { title: request.title } : {}) },
+            metadata: {
+              extra,
+              ...(request.title ? { title: request.title } : {}),
+              ...(resolution ? { resolution } : {}),
+            },
           })
         : await exportPeft(adapter, out, { dtype, metadata: extra });
     let mergedPath: string | null = null;

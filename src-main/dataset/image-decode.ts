@@ -150,6 +150,21 @@ export async function renderThumbnail(
 }
 
 /**
+ * A small JPEG of an image as a `data:` URL (modelspec.thumbnail, the cover other tools show for an adapter).
+ * Example: `const cover = await imageDataUrl('/runs/ink/samples/step000250-0.png')`.
+ */
+export async function imageDataUrl(path: string, size = THUMBNAIL_COVER_SIZE): Promise<string> {
+  const jpeg = await normalizedImage(path, {})
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+}
+
+/** Longest side of an adapter's cover image: small enough for a metadata string (~10–20 KB). */
+export const THUMBNAIL_COVER_SIZE = 256;
+
+/**
  * Decodes every pixel of `path` into a tiny buffer and throws if the data is bad (truncated, corrupt).
  * Example: `await verifyDecodes('/drop/cat.jpg')`.
  */

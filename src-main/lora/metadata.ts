@@ -123,6 +123,12 @@ export function pyFloat(x: number): string {
   return fixed.includes('.') ? fixed : `${fixed}.0`;
 }
 
+/** kohya's `ss_resolution` text `(w, h)` back to numbers; undefined when absent or malformed. */
+export function parseResolution(text: string | undefined): [number, number] | undefined {
+  const m = /^\((\d+),\s*(\d+)\)$/.exec(text ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
 /** Python `json.dumps(v)` defaults: `", "` / `": "` separators and ASCII-only output. @example pyJson({a: 1}) === '{"a": 1}' */
 export function pyJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {

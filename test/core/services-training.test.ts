@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName, TesseraEvents } from '../../src-main/api/contract';
 import type { JobInfo, TrainRequest } from '../../src-main/api/training';
 import { Services } from '../../src-main/core/services';
+import { readSafetensorsHeader } from '../../src-main/formats/safetensors';
 import { loadLoRA } from '../../src-main/lora/load';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
 import { BPE_PATH } from '../fixtures/tokenizer';
@@ -171,6 +172,33 @@ describe('Services: training', () => {
     expect(adapter.family).toMatch(/sd1$/);
     expect(adapter.modules.length).toBeGreaterThan(0);
     expect(exported.tensors).toBeGreaterThanOrEqual(adapter.modules.length * 2);
+  });
+
+  it("re-exports in kohya naming keeping the run's facts, with the user's author, description and cover", async () => {
+    const out = join(dir, 'exports', 'ink-kohya.safetensors');
+    const [cover] = await services.listSamples(finished.runDir);
+    await services.exportAdapter({
+      adapterPath: finished.outcome!.adapterPath,
+      outPath: out,
+      format: 'kohya',
+      precision: 'fp16',
+      title: 'Ink',
+      author: 'A. Artist',
+      description: 'Loose ink lines.',
+      thumbnailPath: cover.path,
+    });
+    const m = (await readSafetensorsHeader(out)).metadata;
+    expect(m).toMatchObject({
+      ss_resolution: '(64, 64)', // the run's, not the family's 512
+      'modelspec.resolution': '64x64',
+      ss_steps: '4',
+      'modelspec.title': 'Ink',
+      'modelspec.author': 'A. Artist',
+      'modelspec.description': 'Loose ink lines.',
+      ss_output_name: 'ink-kohya',
+    });
+    const jpeg = Buffer.from(m['modelspec.thumbnail'].replace(/^data:image\/jpeg;base64,/, ''), 'base64');
+    expect((await sharp(jpeg).metadata()).format).toBe('jpeg');
   });
 
   it('stops its workers on dispose: their run is reported crashed', async () => {

@@ -24,6 +24,10 @@ export class ExportState {
   precision = $state<ExportRequest['precision']>('fp16');
   title = $state('');
   triggerWords = $state('');
+  author = $state('');
+  description = $state('');
+  /** A preview of the run (or any image) carried as the adapter's cover. */
+  thumbnailPath = $state('');
   merge = $state(false);
   modelPath = $state('');
   mergedPath = $state('');
@@ -50,6 +54,9 @@ export class ExportState {
       precision: this.precision,
       ...(this.title.trim() ? { title: this.title.trim() } : {}),
       triggerWords: splitWords(this.triggerWords),
+      ...(this.author.trim() ? { author: this.author.trim() } : {}),
+      ...(this.description.trim() ? { description: this.description.trim() } : {}),
+      ...(this.thumbnailPath.trim() ? { thumbnailPath: this.thumbnailPath.trim() } : {}),
       ...(this.merge
         ? {
             mergeInto: {
