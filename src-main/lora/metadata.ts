@@ -98,6 +98,12 @@ export interface TrainingFacts {
   numTrainImages: number;
   /** {folder: {n_repeats, img_count}} */
   datasetDirs: Record<string, { n_repeats: number; img_count: number }>;
+  /** Caption handling and augmentation. */
+  captions: { shuffle: boolean; keepTokens: number; dropout: number; tagDropout: number };
+  flip: boolean;
+  randomCrop: boolean;
+  /** Aspect buckets: the side range and how many images (× repeats) each bucket got. */
+  buckets: { minSide: number; maxSide: number; counts: { resolution: [number, number]; count: number }[] };
   /** Base model hashes as A1111 computes them: legacy 8 hex, and the full-file sha256. */
   sdModelHash?: string;
   newSdModelHash?: string;
@@ -188,6 +194,19 @@ function trainingKeys(t: TrainingFacts): Record<string, string> {
     ss_mixed_precision: t.mixedPrecision,
     ss_num_train_images: String(t.numTrainImages),
     ss_dataset_dirs: pyJson(t.datasetDirs),
+    ss_shuffle_caption: t.captions.shuffle ? 'True' : 'False',
+    ss_keep_tokens: String(t.captions.keepTokens),
+    ss_caption_dropout_rate: pyFloat(t.captions.dropout),
+    ss_caption_tag_dropout_rate: pyFloat(t.captions.tagDropout),
+    ss_flip_aug: t.flip ? 'True' : 'False',
+    ss_random_crop: t.randomCrop ? 'True' : 'False',
+    ss_enable_bucket: 'True',
+    ss_min_bucket_reso: String(t.buckets.minSide),
+    ss_max_bucket_reso: String(t.buckets.maxSide),
+    ss_bucket_info: pyJson({
+      buckets: Object.fromEntries(t.buckets.counts.map((b, i) => [String(i), b])),
+      mean_img_ar_error: 0,
+    }),
   };
   if (t.sdModelHash) out.ss_sd_model_hash = t.sdModelHash;
   if (t.newSdModelHash) out.ss_new_sd_model_hash = t.newSdModelHash;

@@ -6,6 +6,7 @@ import type { TrainingFacts } from '../lora/metadata';
 import { pyFloat } from '../lora/metadata';
 import type { TrainItem } from './batches';
 import type { TrainConfig } from './config';
+import { bucketConfigFor } from './dataset-items';
 import { totalStepsOf } from './loop';
 
 /** kohya keys datasets by the image folder's name: a `10_name` subfolder, or the dataset folder itself. */
@@ -65,6 +66,27 @@ export function triggerPhrase(
   return firsts.size === 1 && only ? only : undefined;
 }
 
+/** kohya's bucket report: side range and images × repeats per bucket, largest area first. */
+export function bucketCounts(
+  resolution: number,
+  items: readonly Pick<TrainItem, 'bucket' | 'repeats'>[],
+): TrainingFacts['buckets'] {
+  const { minSide, maxSide } = bucketConfigFor(resolution);
+  const counts = new Map<string, { resolution: [number, number]; count: number }>();
+  for (const item of items) {
+    const key = `${item.bucket.width}x${item.bucket.height}`;
+    const b = counts.get(key) ?? { resolution: [item.bucket.width, item.bucket.height], count: 0 };
+    b.count += item.repeats;
+    counts.set(key, b);
+  }
+  const sorted = [...counts.values()].sort(
+    (a, b) =>
+      b.resolution[0] * b.resolution[1] - a.resolution[0] * a.resolution[1] ||
+      b.resolution[0] - a.resolution[0],
+  );
+  return { minSide: minSide ?? resolution / 2, maxSide: maxSide ?? resolution * 2, counts: sorted };
+}
+
 function optimizerText(c: TrainConfig): string {
   const betas = `betas=(${pyFloat(c.beta1)}, ${pyFloat(c.beta2)})`;
   const args = `weight_decay=${pyFloat(c.weightDecay)},${betas},eps=${pyFloat(c.epsilon)}`;
@@ -79,7 +101,7 @@ export function trainingFacts(
   config: TrainConfig,
   run: {
     batchesPerEpoch: number;
-    items: readonly Pick<TrainItem, 'id' | 'repeats'>[];
+    items: readonly Pick<TrainItem, 'id' | 'repeats' | 'bucket'>[];
     datasetDir: string;
     steps: number;
     hashes?: { legacy: string; sha256: string };
@@ -104,6 +126,15 @@ export function trainingFacts(
     timestepRange: [config.timestepMin, config.timestepMax],
     numTrainImages: run.items.reduce((n, i) => n + i.repeats, 0),
     datasetDirs: datasetDirs(run.datasetDir, run.items),
+    captions: {
+      shuffle: config.shuffleTags,
+      keepTokens: config.keepTokens,
+      dropout: config.captionDropout,
+      tagDropout: config.tagDropout,
+    },
+    flip: config.flip,
+    randomCrop: config.randomCrop,
+    buckets: bucketCounts(config.resolution, run.items),
     ...(run.hashes ? { sdModelHash: run.hashes.legacy, newSdModelHash: run.hashes.sha256 } : {}),
   };
 }

@@ -144,6 +144,29 @@ describe('compatibility report', () => {
   });
 });
 
+describe('compatibility report: a rank-mismatched module', () => {
+  it('is skipped by every consumer, with the reason, while the other module applies', async () => {
+    const { FAMILIES } = await import('../../src-main/models/families');
+    const { unetLoRATargets } = await import('../../src-main/models/keymap/lora-names');
+    const [good, bad] = unetLoRATargets(FAMILIES['tiny-sd1'], 'attention');
+    const pair = (stem: string, inF: number, outF: number, r1: number, r2: number) => [
+      tensorFromF32(`${stem}.lora_down.weight`, 'F32', [r1, inF], new Float32Array(r1 * inF)),
+      tensorFromF32(`${stem}.lora_up.weight`, 'F32', [outF, r2], new Float32Array(outF * r2)),
+    ];
+    const path = join(dir, 'rank-mismatch.safetensors');
+    await writeSafetensors(path, [
+      ...pair(good.kohyaStem, good.inFeatures, good.outFeatures, 4, 4),
+      ...pair(bad.kohyaStem, bad.inFeatures, bad.outFeatures, 4, 2),
+    ]);
+    const r = await compatReport(path, 'tiny-sd1');
+    for (const c of r.consumers) {
+      expect([c.consumer, c.applied, c.total]).toEqual([c.consumer, 1, 2]);
+      expect(c.skipped[0].reason).toContain('rank mismatch');
+    }
+    expect(by(r, 'kohya').scale).toBe('1.0 (no alpha in the file)');
+  });
+});
+
 describe('tessera info --compat', () => {
   it('prints the report for an adapter against a base model, and the fix when one consumer falls short', async () => {
     const { makeTinyCheckpoints } = await import('../../scripts/make-tiny-checkpoints');

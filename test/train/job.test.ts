@@ -111,6 +111,10 @@ describe('runTrainJob', () => {
       'modelspec.trigger_phrase': 'ink',
     });
     expect(mid.ss_steps).toBe('15');
+    // 64 px run: a 64×64 bucket for the squares, 64×64 for the 96×64 image too (max area 64²)
+    const buckets = JSON.parse(final.ss_bucket_info) as { buckets: Record<string, { count: number }> };
+    expect(Object.values(buckets.buckets).reduce((n, b) => n + b.count, 0)).toBe(6);
+    expect(final).toMatchObject({ ss_keep_tokens: '1', ss_shuffle_caption: 'False', ss_flip_aug: 'False' });
     expect(final.ss_optimizer).toMatch(/^AdamW\(weight_decay=0\.01,/);
     expect(JSON.parse(final.ss_dataset_dirs)).toEqual({ '2_ink': { n_repeats: 2, img_count: 3 } });
     expect(JSON.parse(final.ss_tag_frequency)).toEqual({ '2_ink': { ink: 3, cat: 1, dog: 1, bird: 1 } });

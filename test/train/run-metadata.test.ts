@@ -10,9 +10,14 @@ import {
 } from '../../src-main/train/run-metadata';
 
 const items = [
-  { id: '10_ink/a.png', caption: 'Ink Style, cat,  , night', repeats: 10 },
-  { id: '10_ink/b.png', caption: 'ink style, dog', repeats: 10 },
-  { id: 'c.png', caption: 'ink style', repeats: 1 },
+  {
+    id: '10_ink/a.png',
+    caption: 'Ink Style, cat,  , night',
+    repeats: 10,
+    bucket: { width: 512, height: 512 },
+  },
+  { id: '10_ink/b.png', caption: 'ink style, dog', repeats: 10, bucket: { width: 576, height: 448 } },
+  { id: 'c.png', caption: 'ink style', repeats: 1, bucket: { width: 512, height: 512 } },
 ];
 
 describe('run metadata', () => {
@@ -56,5 +61,13 @@ describe('run metadata', () => {
     });
     expect(facts.optimizer).toBe('AdamW(weight_decay=0.01,betas=(0.9, 0.999),eps=1e-08)');
     expect(facts.sdModelHash).toBeUndefined();
+    expect(facts.buckets).toEqual({
+      minSide: 256,
+      maxSide: 1024,
+      counts: [
+        { resolution: [512, 512], count: 11 },
+        { resolution: [576, 448], count: 10 },
+      ],
+    });
   });
 });
