@@ -163,6 +163,12 @@ describe('runTrainJob', () => {
       const { adapter } = await loadLoRA(out.adapterPath);
       expect(adapter.family).toBe(id);
       expect(adapter.modules.some((m) => m.B.some((v) => v !== 0))).toBe(true);
+      // the run's own resolution and steps, and the family A1111 files it under
+      expect(adapter.metadata).toMatchObject({
+        ss_resolution: '(64, 64)',
+        ss_steps: '3',
+        ss_base_model_version: id === 'tiny-sdxl' ? 'sdxl_base_v1-0' : 'sd_v2',
+      });
     }
   });
 
