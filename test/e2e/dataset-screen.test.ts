@@ -4,20 +4,13 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src-main/server/http';
 import { canvas, tempDir } from '../dataset/make-images';
+import { launchChromium } from './browser';
 import { ensureRendererBuild } from './renderer-build';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
 const SCREENSHOT = 'docs/screenshots/dataset-screen.png';
 const BIG = 5000;
 
@@ -52,8 +45,6 @@ const options = (): ReturnType<Page['getByRole']> =>
   page.getByRole('listbox', { name: 'Dataset images' }).getByRole('option');
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium to run e2e tests.`);
   ({ dir, cleanup } = await tempDir('e2e-dataset'));
   const [rendererDir] = await Promise.all([
     ensureRendererBuild(),
@@ -61,7 +52,7 @@ beforeAll(async () => {
     makeBigProject(join(dir, 'Big')),
   ]);
   server = await startServer({ rendererDir, appDataDir: join(dir, 'app-data') });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' });
   page.on('console', (m) => {
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());

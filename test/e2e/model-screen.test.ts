@@ -4,23 +4,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src-main/server/http';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
+import { launchChromium } from './browser';
 import { ensureRendererBuild } from './renderer-build';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = 'docs/screenshots/model-screen.png';
 
 let dir: string;
@@ -31,11 +21,6 @@ let page: Page;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the end-to-end tests.`,
-    );
-  }
   dir = await mkdtemp(join(tmpdir(), 'tessera-e2e-'));
   const [rendererDir, paths] = await Promise.all([
     ensureRendererBuild(),
@@ -43,7 +28,7 @@ beforeAll(async () => {
   ]);
   models = paths;
   server = await startServer({ rendererDir });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1100, height: 1000 }, colorScheme: 'light' });
   page.on('console', (message) => {
     // API errors answer with 4xx on purpose; Chromium logs each as a failed resource. Real misses show below.

@@ -1,10 +1,9 @@
 // End to end in web mode, Debian's Chromium against the real server, renderer build and forked trainer worker:
 // open a project of tiny images, pick the tiny SD1 checkpoint, check quick settings, train 4 steps with a
 // preview every 2, watch progress reach 4/4 and a preview appear, then export the adapter as PEFT.
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
 import { runCli } from '../../src-main/cli/main';
@@ -13,10 +12,9 @@ import { Services } from '../../src-main/core/services';
 import { startServer, type RunningServer } from '../../src-main/server/http';
 import { canvas, tempDir } from '../dataset/make-images';
 import { BPE_PATH } from '../fixtures/tokenizer';
+import { launchChromium } from './browser';
 import { ensureRendererBuild } from './renderer-build';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'];
 const SCREENSHOT = 'docs/screenshots/train-screen.png';
 
 let dir: string;
@@ -40,8 +38,6 @@ async function makeProject(root: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium to run e2e tests.`);
   ({ dir, cleanup } = await tempDir('e2e-train'));
   const [rendererDir, models] = await Promise.all([
     ensureRendererBuild(),
@@ -54,7 +50,7 @@ beforeAll(async () => {
   await copyFile(BPE_PATH, join(cacheDir, 'bpe_simple_vocab_16e6.txt.gz'));
   services = new Services({ mode: 'web', watch: false, cacheDir, appDataDir: join(dir, 'app-data') });
   server = await startServer({ rendererDir, services });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1300, height: 1000 }, colorScheme: 'light' });
   page.on('console', (m) => {
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
