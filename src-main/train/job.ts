@@ -123,7 +123,6 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
   const tokenizer = await loadTokenizer({
     modelDir: isDir ? spec.modelPath : dirname(spec.modelPath),
     cacheDir: spec.cacheDir,
-    allowDownload: true,
   });
 
   stage('Reading the dataset');

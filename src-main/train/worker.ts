@@ -57,7 +57,6 @@ async function generate({ request, cacheDir, device }: GenerateSpec): Promise<vo
   const tokenizer = await loadTokenizer({
     modelDir: isDir ? request.modelPath : dirname(request.modelPath),
     cacheDir,
-    allowDownload: true,
   });
   const model = await CheckpointModel.open(request.modelPath, {
     tokenizer,

@@ -23,7 +23,7 @@ Renders one image. The PNG carries A1111's "parameters" text, so A1111 and Comfy
   --cfg X             (default 7)          --width W --height H (default 512, 1024 for SDXL)
   --sampler NAME      ${Object.keys(SAMPLERS).join(', ')} (default euler_a)
   --clip-skip N       (default 1)          --tiled     decode in tiles (less memory)
-  --cache DIR         where compiled models and the tokenizer live`;
+  --cache DIR         where compiled models live`;
 
 export const sampleCommand: CliCommand = {
   name: 'sample',
@@ -60,7 +60,6 @@ export const sampleCommand: CliCommand = {
     const tokenizer = await loadTokenizer({
       modelDir: isDir ? modelPath : dirname(modelPath),
       cacheDir,
-      allowDownload: true,
     });
     const clipSkip = numberArg('--clip-skip', v['clip-skip'], 1, 12, 1);
     const model = await CheckpointModel.open(modelPath, {
