@@ -257,9 +257,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'minSnrGamma',
     kind: 'float',
     min: 0,
-    max: 20,
+    max: 10_000,
     label: 'Min-SNR γ',
-    help: 'Down-weights easy low-noise steps; 5 is the paper value, 0 turns it off.',
+    help: 'Down-weights easy low-noise steps; 5 is the paper value, 0 turns it off (plain MSE).',
   },
   {
     key: 'noiseOffset',
