@@ -1,5 +1,6 @@
-// Small parsers shared by CLI commands (numbers with bounds, comma lists), each failing as a UsageError.
-import { resolve } from 'node:path';
+// Small parsers shared by CLI commands (numbers with bounds, comma lists, output paths), each failing as a UsageError.
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { appPaths } from '../core/app-paths';
 import { UsageError } from './io';
 
@@ -29,4 +30,14 @@ export function numberArg(
 /** The cache folder: --cache, else the platform's cache folder (or $TESSERA_CACHE_DIR; core/app-paths.ts). */
 export function cacheDirArg(given: string | undefined, cwd: string): string {
   return given ? resolve(cwd, given) : appPaths().cache;
+}
+
+/**
+ * An output file: resolved against `cwd`, its folder created when missing (as the app's "Save as" does).
+ * @example const out = await outputFileArg('exports/ink.safetensors', '/work') // '/work/exports/ink.safetensors'
+ */
+export async function outputFileArg(raw: string, cwd: string): Promise<string> {
+  const path = resolve(cwd, raw);
+  await mkdir(dirname(path), { recursive: true });
+  return path;
 }

@@ -9,7 +9,7 @@ import { loadTokenizer } from '../../models/tokenizer-files';
 import { CheckpointModel } from '../../sample/checkpoint-model';
 import { isSamplerName, SAMPLERS } from '../../sample/samplers/index';
 import { txt2img } from '../../sample/txt2img';
-import { cacheDirArg, numberArg } from '../args';
+import { cacheDirArg, numberArg, outputFileArg } from '../args';
 import { UsageError, type CliCommand, type CliIo } from '../io';
 
 const USAGE = `Usage: tessera sample --model M --prompt TEXT --out FILE.png [options]
@@ -92,7 +92,7 @@ export const sampleCommand: CliCommand = {
         height: numberArg('--height', v.height, 8, 4096, size),
         ...(lora ? { lora } : {}),
       });
-      const out = resolve(io.cwd, v.out);
+      const out = await outputFileArg(v.out, io.cwd);
       await writeFile(out, result.png);
       io.out(`${out}`);
       io.out(result.parameters);
