@@ -77,7 +77,9 @@ function sendJson(res: ServerResponse, envelope: ApiEnvelope<unknown>): void {
   res.statusCode = envelope.ok ? 200 : STATUS_BY_CODE[envelope.error.code];
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
-  res.end(JSON.stringify(envelope));
+  // NOTE: JSON drops an undefined value, and `{ ok: true }` alone is not an envelope: methods that return
+  // nothing (writeCaption) answer `value: null`.
+  res.end(JSON.stringify(envelope.ok && envelope.value === undefined ? { ok: true, value: null } : envelope));
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {

@@ -1,9 +1,11 @@
 // The web server for real on 127.0.0.1: token, Host and Origin checks, the API, static files and events.
 import { request } from 'node:http';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isEnvelope } from '../../src-main/api/errors';
 import { CONTENT_SECURITY_POLICY_HEADER } from '../../src-main/core/csp';
 import { startServer, type RunningServer } from '../../src-main/server/http';
 
@@ -72,6 +74,23 @@ describe('startServer', () => {
     expect(JSON.parse(reply.body)).toEqual({ ok: true, value: expect.objectContaining({ mode: 'web' }) });
     const listed = JSON.parse((await api('listDirectory', [dir])).body);
     expect(listed.value.entries.map((e: { name: string }) => e.name)).toEqual(['renderer']);
+  });
+
+  it('answers a method that returns nothing (writeCaption) with an envelope the client accepts', async () => {
+    const project = join(dir, 'Proj');
+    expect((await api('createProject', [project, 'Proj'])).status).toBe(200);
+    await writeFile(
+      join(project, 'dataset', 'a.png'),
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+        .png()
+        .toBuffer(),
+    );
+    const reply = await api('writeCaption', [project, 'a.png', 'a cat']);
+    expect(reply.status).toBe(200);
+    const envelope: unknown = JSON.parse(reply.body);
+    expect(isEnvelope(envelope)).toBe(true);
+    expect(envelope).toEqual({ ok: true, value: null });
+    expect(await readFile(join(project, 'dataset', 'a.txt'), 'utf8')).toBe('a cat');
   });
 
   it('accepts the token as ?token= and with the page’s own Origin', async () => {
