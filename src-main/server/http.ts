@@ -52,6 +52,8 @@ export const STATUS_BY_CODE: Readonly<Record<ApiErrorCode, number>> = {
   MALFORMED_FILE: 422,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  // NOTE: the request asked for more than this machine holds (a smaller size or tiled decode may fit).
+  OUT_OF_MEMORY: 413,
   INTERNAL: 500,
 };
 

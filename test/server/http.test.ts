@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isEnvelope } from '../../src-main/api/errors';
+import { writeSafetensors } from '../../src-main/formats/safetensors';
 import { CONTENT_SECURITY_POLICY_HEADER } from '../../src-main/core/csp';
 import { startServer, type RunningServer } from '../../src-main/server/http';
 
@@ -91,6 +92,22 @@ describe('startServer', () => {
     expect(isEnvelope(envelope)).toBe(true);
     expect(envelope).toEqual({ ok: true, value: null });
     expect(await readFile(join(project, 'dataset', 'a.txt'), 'utf8')).toBe('a cat');
+  });
+
+  it('answers a user error deep in a job with 4xx and one line: exporting a LoRA whose family cannot be told', async () => {
+    const adapterPath = join(dir, 'unknown-family.safetensors');
+    const f = (n: number) => new Float32Array(n).fill(0.1);
+    await writeSafetensors(adapterPath, [
+      { name: 'lora_unet_foo_proj.lora_down.weight', dtype: 'F32', shape: [2, 4], data: f(8) },
+      { name: 'lora_unet_foo_proj.lora_up.weight', dtype: 'F32', shape: [4, 2], data: f(8) },
+    ]);
+    const outPath = join(dir, 'exported.safetensors');
+    const reply = await api('exportAdapter', [{ adapterPath, format: 'kohya', precision: 'fp16', outPath }]);
+    expect(reply.status).toBe(400);
+    const { error } = JSON.parse(reply.body) as { error: { code: string; name: string; message: string } };
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', name: 'LoRAError' });
+    expect(error.message).toMatch(/needs the base family/);
+    expect(error.message).not.toContain('\n');
   });
 
   it('accepts the token as ?token= and with the page’s own Origin', async () => {
