@@ -41,6 +41,7 @@ export const CODE_BY_ERROR_NAME: Readonly<Record<string, ApiErrorCode>> = {
   ModelFormatError: 'UNSUPPORTED_FORMAT',
   LoRAError: 'INVALID_ARGUMENT',
   TokenizerFilesError: 'NOT_FOUND',
+  RegexTimeoutError: 'INVALID_ARGUMENT',
 };
 
 /** Node file-system error codes, found on the error or anywhere along its `cause` chain. */

@@ -110,6 +110,46 @@ describe('startServer', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it('stops a catastrophic regex edit with a 400 while other requests keep being answered', async () => {
+    const project = join(dir, 'Regex');
+    expect((await api('createProject', [project, 'Regex'])).status).toBe(200);
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
+    await writeFile(join(project, 'dataset', 'a.png'), png);
+    await writeFile(join(project, 'dataset', 'a.txt'), `${'a'.repeat(40)}!`); // (a+)+$ on this: ~2^40 steps
+    const started = Date.now();
+    const edit = api('editTags', [
+      project,
+      ['a.png'],
+      { kind: 'findReplace', find: '(a+)+$', replace: 'x', regex: true },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the edit is running now
+    const pings: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = Date.now();
+      expect((await api('getAppInfo', [])).status).toBe(200);
+      pings.push(Date.now() - t);
+    }
+    expect(Math.max(...pings)).toBeLessThan(500);
+    const reply = await edit;
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body).error).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      name: 'RegexTimeoutError',
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await readFile(join(project, 'dataset', 'a.txt'), 'utf8')).toBe(`${'a'.repeat(40)}!`); // untouched
+    // A sane pattern still works through the same path.
+    const ok = await api('editTags', [
+      project,
+      ['a.png'],
+      { kind: 'findReplace', find: 'a+!', replace: 'b', regex: true },
+    ]);
+    expect(ok.status).toBe(200);
+    expect(await readFile(join(project, 'dataset', 'a.txt'), 'utf8')).toBe('b');
+  });
+
   it('accepts the token as ?token= and with the page’s own Origin', async () => {
     const reply = await send(`/api/getAppInfo?token=${server.token}`, {
       method: 'POST',
