@@ -32,7 +32,7 @@ import { parseTags, tagFrequency, type TagOp } from '../dataset/tags';
 import { Thumbnailer } from '../dataset/thumbs';
 import { watchDataset, type DatasetWatcher } from '../dataset/watch';
 import { PROJECT_DIRS } from './projects';
-import { clearStaged, stagedName, stageUpload } from './uploads';
+import { clearStaged, expireStaged, stagedName, stageUpload } from './uploads';
 
 /** Bulk edits kept for undo per project; older ones fall off. */
 export const UNDO_LIMIT = 50;
@@ -83,6 +83,7 @@ export class DatasetService {
       existing.info = info;
       return;
     }
+    await expireStaged(info.dir); // uploads staged by an earlier launch that never got imported
     const thumbnailer = new Thumbnailer({ thumbsDir: join(info.dir, PROJECT_DIRS.thumbs) });
     const entry: OpenDataset = { info, thumbnailer, watcher: null, undo: [], facts: new Map() };
     this.#open.set(info.dir, entry);
