@@ -294,6 +294,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
         exportAdapter,
         onProgress: (progress) => hooks.post({ type: 'progress', progress }),
         onCheckpoint: (at, adapterPath) => hooks.post({ type: 'checkpoint', step: at, adapterPath }),
+        onRollback: (message) => hooks.post({ type: 'log', level: 'warn', message }),
         ...(onSample ? { onSample } : {}),
         ...(hooks.signal ? { signal: hooks.signal } : {}),
         ...(hooks.pause ? { pause: hooks.pause } : {}),
