@@ -10,6 +10,7 @@ export const API_ERROR_CODES = [
   'UNAUTHORIZED',
   'FORBIDDEN',
   'OUT_OF_MEMORY',
+  'DISK_FULL',
   'INTERNAL',
 ] as const;
 
@@ -51,6 +52,8 @@ export const CODE_BY_ERRNO: Readonly<Record<string, ApiErrorCode>> = {
   EACCES: 'PERMISSION_DENIED',
   EPERM: 'PERMISSION_DENIED',
   EISDIR: 'INVALID_ARGUMENT',
+  ENOSPC: 'DISK_FULL',
+  EDQUOT: 'DISK_FULL',
 };
 
 const isApiErrorCode = (value: unknown): value is ApiErrorCode =>

@@ -24,6 +24,7 @@ export const EXIT_CODES: Readonly<Record<ApiErrorCode | 'USAGE', number>> = {
   UNAUTHORIZED: 1,
   FORBIDDEN: 1,
   OUT_OF_MEMORY: 1,
+  DISK_FULL: 1,
   INTERNAL: 70,
   USAGE: 2,
 };

@@ -54,6 +54,7 @@ export const STATUS_BY_CODE: Readonly<Record<ApiErrorCode, number>> = {
   FORBIDDEN: 403,
   // NOTE: the request asked for more than this machine holds (a smaller size or tiled decode may fit).
   OUT_OF_MEMORY: 413,
+  DISK_FULL: 507,
   INTERNAL: 500,
 };
 

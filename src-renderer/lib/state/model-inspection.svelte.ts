@@ -13,6 +13,7 @@ export const ERROR_TITLES: Readonly<Record<ApiErrorCode, string>> = {
   UNAUTHORIZED: 'This page needs its access token',
   FORBIDDEN: 'Access refused',
   OUT_OF_MEMORY: 'Not enough memory for this',
+  DISK_FULL: 'The disk is full',
   INTERNAL: 'Something went wrong inside Tessera',
 };
 
