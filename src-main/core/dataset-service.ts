@@ -32,6 +32,7 @@ import { parseTags, tagFrequency, type TagOp } from '../dataset/tags';
 import { Thumbnailer } from '../dataset/thumbs';
 import { watchDataset, type DatasetWatcher } from '../dataset/watch';
 import { PROJECT_DIRS } from './projects';
+import { realFileInside } from './run-images';
 import { clearStaged, expireStaged, stagedName, stageUpload } from './uploads';
 
 /** Bulk edits kept for undo per project; older ones fall off. */
@@ -206,6 +207,7 @@ export class DatasetService {
     const entry = [...this.#open.values()].find((e) => path.startsWith(e.info.datasetDir + sep));
     if (!entry || !isImagePath(path))
       throw new ApiError('FORBIDDEN', 'Thumbnails are served only for images inside an open project.');
+    await realFileInside(path, entry.info.datasetDir); // a symlink must not lead out of the dataset
     const facts = await this.#facts(entry, path);
     if (facts.problem) throw new ApiError('UNSUPPORTED_FORMAT', `${path}: ${facts.problem}`);
     return entry.thumbnailer.ready(path, facts.hash);
