@@ -1,5 +1,6 @@
 // Offline first (issue 19): a new user on an air-gapped machine, with an empty HOME and cache and single-file
-// checkpoints that have no tokenizer files beside them, trains and samples with the `tessera` command. The
+// checkpoints that have no tokenizer files beside them, trains and samples with the `tessera` command, and uses
+// web mode (device report, a render). The
 // child processes run with no DNS and no fetch (test/fixtures/no-network.mjs) and proxies pointing at a closed
 // port; the test also shows that no network access was even attempted.
 import { spawn } from 'node:child_process';
@@ -63,10 +64,9 @@ interface Run {
   ms: number;
 }
 
-/** `tessera ARGS` from the source, with a fresh empty HOME (so an empty default cache) and no network. */
-async function tessera(home: string, args: string[]): Promise<Run> {
-  await mkdir(home, { recursive: true });
-  const env = {
+/** The environment of an offline child: a fresh empty HOME (so an empty default cache), no DNS, no fetch. */
+function offlineEnv(home: string): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? '',
     HOME: home,
     NODE_OPTIONS: `--import ${NO_NETWORK}`,
@@ -77,6 +77,12 @@ async function tessera(home: string, args: string[]): Promise<Run> {
     https_proxy: closedProxy,
     ALL_PROXY: closedProxy,
   };
+}
+
+/** `tessera ARGS` from the source, offline (offlineEnv). */
+async function tessera(home: string, args: string[]): Promise<Run> {
+  await mkdir(home, { recursive: true });
+  const env = offlineEnv(home);
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/cli/main.ts', ...args], {
@@ -142,4 +148,48 @@ describe('offline, with an empty HOME and cache', () => {
       expect(existsSync(join(dir, 'network.log'))).toBe(false);
     });
   }
+
+  it('web mode: the server starts, reports devices (the Start screen) and renders an image, all offline', async () => {
+    const home = join(dir, 'home-web');
+    await mkdir(home, { recursive: true });
+    const server = spawn(process.execPath, ['--import', 'tsx', 'src-main/server/main.ts'], {
+      cwd: ROOT,
+      env: offlineEnv(home),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<URL>((resolve, reject) => {
+        let out = '';
+        server.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /Tessera web UI: (\S+)/.exec(out);
+          if (m) resolve(new URL(m[1]));
+        });
+        server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+      });
+      const token = url.searchParams.get('token') ?? '';
+      const call = async (method: string, args: unknown[]) => {
+        const started = Date.now();
+        const reply = await fetch(new URL(`/api/${method}`, url), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+          body: JSON.stringify({ args }),
+        });
+        const body = (await reply.json()) as { ok: boolean; value?: unknown; error?: unknown };
+        expect(body.ok, JSON.stringify(body.error)).toBe(true);
+        return { value: body.value, ms: Date.now() - started };
+      };
+      expect((await call('getAppInfo', [])).value).toMatchObject({ mode: 'web' });
+      const environment = await call('getEnvironment', []);
+      expect(JSON.stringify(environment.value)).toContain('cpu');
+      expect(environment.ms).toBeLessThan(30_000);
+      const png = join(dir, 'web.png');
+      const request = { modelPath: models['tiny-sd1'], prompt: 'ink, a cat', seed: 1, steps: 2, cfg: 7 };
+      await call('generateImage', [{ ...request, sampler: 'euler', width: 64, height: 64, outPath: png }]);
+      expect((await sharp(png).metadata()).width).toBe(64);
+      expect(existsSync(join(dir, 'network.log'))).toBe(false);
+    } finally {
+      server.kill();
+    }
+  });
 });
