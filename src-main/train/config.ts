@@ -377,7 +377,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'randomCrop',
     kind: 'bool',
     label: 'Random crop',
-    help: 'Crop at a new random offset every step instead of the centre when an image is larger than its bucket (those crops are encoded each step: slower).',
+    help: 'Crop at a new random offset each step instead of the centre (slower: those crops are encoded every step).',
   },
 ];
 
