@@ -9,6 +9,8 @@ export const API_ERROR_CODES = [
   'MALFORMED_FILE',
   'UNAUTHORIZED',
   'FORBIDDEN',
+  'OUT_OF_MEMORY',
+  'DISK_FULL',
   'INTERNAL',
 ] as const;
 
@@ -38,6 +40,9 @@ export class ApiError extends Error {
 export const CODE_BY_ERROR_NAME: Readonly<Record<string, ApiErrorCode>> = {
   SafetensorsError: 'MALFORMED_FILE',
   ModelFormatError: 'UNSUPPORTED_FORMAT',
+  LoRAError: 'INVALID_ARGUMENT',
+  TokenizerFilesError: 'NOT_FOUND',
+  RegexTimeoutError: 'INVALID_ARGUMENT',
 };
 
 /** Node file-system error codes, found on the error or anywhere along its `cause` chain. */
@@ -47,6 +52,8 @@ export const CODE_BY_ERRNO: Readonly<Record<string, ApiErrorCode>> = {
   EACCES: 'PERMISSION_DENIED',
   EPERM: 'PERMISSION_DENIED',
   EISDIR: 'INVALID_ARGUMENT',
+  ENOSPC: 'DISK_FULL',
+  EDQUOT: 'DISK_FULL',
 };
 
 const isApiErrorCode = (value: unknown): value is ApiErrorCode =>
@@ -59,9 +66,13 @@ function errnoCode(err: unknown, depth = 0): ApiErrorCode | null {
   return errnoCode(err.cause, depth + 1);
 }
 
+/** How running out of memory reads: V8's typed-array allocation, ONNX Runtime's allocator, C++ `bad_alloc`. */
+const OUT_OF_MEMORY_MESSAGE = /allocation failed|failed to allocate memory|bad_alloc|out of memory/i;
+
 /** The API code for any thrown value. @example codeOf(new SafetensorsError('a', 'bad')) // 'MALFORMED_FILE' */
 export function codeOf(err: unknown): ApiErrorCode {
   if (err instanceof ApiError) return err.code;
+  if (err instanceof Error && OUT_OF_MEMORY_MESSAGE.test(err.message)) return 'OUT_OF_MEMORY';
   return errnoCode(err) ?? (err instanceof Error ? CODE_BY_ERROR_NAME[err.name] : undefined) ?? 'INTERNAL';
 }
 

@@ -1,6 +1,7 @@
-// Small parsers shared by CLI commands (numbers with bounds, comma lists, compute device and threads), each
-// failing as a UsageError.
-import { resolve } from 'node:path';
+// Small parsers shared by CLI commands (numbers with bounds, comma lists, output paths, compute device
+// and threads), each failing as a UsageError.
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { appPaths } from '../core/app-paths';
 import type { ProviderName } from '../engine/runtime/session';
 import { physicalCores } from '../engine/runtime/threads';
@@ -60,4 +61,14 @@ export function computeArgs(values: { device?: string; threads?: string }): {
     out.threads = n;
   }
   return out;
+}
+
+/**
+ * An output file: resolved against `cwd`, its folder created when missing (as the app's "Save as" does).
+ * @example const out = await outputFileArg('exports/ink.safetensors', '/work') // '/work/exports/ink.safetensors'
+ */
+export async function outputFileArg(raw: string, cwd: string): Promise<string> {
+  const path = resolve(cwd, raw);
+  await mkdir(dirname(path), { recursive: true });
+  return path;
 }

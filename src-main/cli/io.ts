@@ -23,6 +23,8 @@ export const EXIT_CODES: Readonly<Record<ApiErrorCode | 'USAGE', number>> = {
   MALFORMED_FILE: 1,
   UNAUTHORIZED: 1,
   FORBIDDEN: 1,
+  OUT_OF_MEMORY: 1,
+  DISK_FULL: 1,
   INTERNAL: 70,
   USAGE: 2,
 };

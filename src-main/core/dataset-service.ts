@@ -32,7 +32,8 @@ import { parseTags, tagFrequency, type TagOp } from '../dataset/tags';
 import { Thumbnailer } from '../dataset/thumbs';
 import { watchDataset, type DatasetWatcher } from '../dataset/watch';
 import { PROJECT_DIRS } from './projects';
-import { clearStaged, stagedName, stageUpload } from './uploads';
+import { realFileInside } from './run-images';
+import { clearStaged, expireStaged, stagedName, stageUpload } from './uploads';
 
 /** Bulk edits kept for undo per project; older ones fall off. */
 export const UNDO_LIMIT = 50;
@@ -83,6 +84,7 @@ export class DatasetService {
       existing.info = info;
       return;
     }
+    await expireStaged(info.dir); // uploads staged by an earlier launch that never got imported
     const thumbnailer = new Thumbnailer({ thumbsDir: join(info.dir, PROJECT_DIRS.thumbs) });
     const entry: OpenDataset = { info, thumbnailer, watcher: null, undo: [], facts: new Map() };
     this.#open.set(info.dir, entry);
@@ -205,6 +207,7 @@ export class DatasetService {
     const entry = [...this.#open.values()].find((e) => path.startsWith(e.info.datasetDir + sep));
     if (!entry || !isImagePath(path))
       throw new ApiError('FORBIDDEN', 'Thumbnails are served only for images inside an open project.');
+    await realFileInside(path, entry.info.datasetDir); // a symlink must not lead out of the dataset
     const facts = await this.#facts(entry, path);
     if (facts.problem) throw new ApiError('UNSUPPORTED_FORMAT', `${path}: ${facts.problem}`);
     return entry.thumbnailer.ready(path, facts.hash);

@@ -1,5 +1,6 @@
 // The image guard's second half: PNGs a run wrote (previews, compare sheets, "try a prompt" images) are served
-// as they are, but only from inside an open project's runs/ folder, after symlinks are resolved.
+// as they are, but only from inside an open project's runs/ folder, after symlinks are resolved; dataset
+// thumbnails follow the same symlink rule (realFileInside).
 import { realpath } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { ProjectInfo } from '../api/projects';
@@ -39,10 +40,19 @@ export async function runImageFile(projects: readonly ProjectInfo[], path: strin
   if (!project) return null;
   if (extname(path).toLowerCase() !== '.png')
     throw new ApiError('FORBIDDEN', 'Only PNG images are served from a run folder.');
-  const [file, root] = await Promise.all([realOrNull(resolve(path)), realOrNull(runsDirOf(project))]);
-  if (!file || !root) throw new ApiError('NOT_FOUND', `There is no image at ${path}.`);
-  // A link inside runs/ must not lead out of it.
-  if (!file.startsWith(root + sep))
+  return realFileInside(path, runsDirOf(project));
+}
+
+/**
+ * The real file behind `path` once every symlink is resolved, which must still lie inside `root` (resolved the
+ * same way): the one rule both image routes (run images, dataset thumbnails) follow.
+ * @example await realFileInside('/art/ink/dataset/cat.png', '/art/ink/dataset') // '/art/ink/dataset/cat.png'
+ */
+export async function realFileInside(path: string, root: string): Promise<string> {
+  const [file, realRoot] = await Promise.all([realOrNull(resolve(path)), realOrNull(root)]);
+  if (!file || !realRoot) throw new ApiError('NOT_FOUND', `There is no image at ${path}.`);
+  // A link inside the folder must not lead out of it.
+  if (!file.startsWith(realRoot + sep))
     throw new ApiError('FORBIDDEN', 'Images are served only from inside an open project.');
   return file;
 }

@@ -1,8 +1,8 @@
 // Everything the UI can do, as one class implementing the api/contract.ts interface. Front doors (Electron
 // IPC, the web server, the CLI) validate arguments and wrap results; this class holds no Electron import.
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import type {
   AppInfo,
   DatasetListing,
@@ -297,8 +297,6 @@ export class Services implements TesseraApi {
 
   /** @example const { path } = await services.exportAdapter({ adapterPath, format: 'peft', precision: 'fp16', outPath }) */
   async exportAdapter(request: ExportRequest): Promise<ExportedAdapter> {
-    // "Save as" may name a folder that does not exist yet; making it is what the user meant.
-    if (isAbsolute(request.outPath)) await mkdir(dirname(request.outPath), { recursive: true });
     const exported = await this.#training.exportAdapter(request);
     this.#log('info', `Exported ${exported.path}`);
     return exported;

@@ -1,7 +1,7 @@
 // The training side of the services: checks a request and says what the run would do, starts runs in the
 // worker queue, answers for run folders (metrics, samples), and exports adapters. No Electron import.
 import { mkdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import type {
   ExportedAdapter,
   ExportRequest,
@@ -43,6 +43,13 @@ const PRECISION_DTYPES = { fp16: 'F16', bf16: 'BF16', fp32: 'F32' } as const;
 function absolute(label: string, path: string): string {
   if (!path || !isAbsolute(path))
     throw new ApiError('INVALID_ARGUMENT', `${label}: give a full path, not "${path}".`);
+  return path;
+}
+
+/** An absolute output path whose folder exists: "Save as" may name a folder not made yet, and making it is what
+ * the user meant (the app, web mode and the CLI alike). */
+async function outputFile(label: string, path: string): Promise<string> {
+  await mkdir(dirname(absolute(label, path)), { recursive: true });
   return path;
 }
 
@@ -195,7 +202,7 @@ export class TrainingService {
   /** Re-exports a run's adapter in the chosen naming and precision, with title and trigger words. */
   static async exportOnly(request: ExportRequest): Promise<ExportedAdapter> {
     const { adapter } = await loadLoRA(absolute('Adapter', request.adapterPath));
-    const out = absolute('Save as', request.outPath);
+    const out = await outputFile('Save as', request.outPath);
     const dtype = PRECISION_DTYPES[request.precision];
     const words = request.triggerWords ?? [];
     const thumbnail = request.thumbnailPath
@@ -230,7 +237,7 @@ export class TrainingService {
       const merged = await mergeLoRA(
         absolute('Base checkpoint', modelPath),
         adapter,
-        absolute('Merged file', outPath),
+        await outputFile('Merged file', outPath),
         {
           strength,
         },

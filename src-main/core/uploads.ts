@@ -1,7 +1,8 @@
 // Web mode's drag & drop: browsers never reveal a dropped file's path, so the bytes are uploaded into a
 // staging folder inside the project (cache/uploads/<batch>/), imported from there like any folder, then removed.
+// Batches never imported (a closed tab, a crash) expire: swept when a project opens and before each new batch.
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,6 +11,9 @@ import { PROJECT_DIRS } from './projects';
 
 /** Larger than any sane training image; a runaway or hostile body stops here. */
 export const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+
+/** A batch untouched this long was abandoned: an upload and its import take seconds to minutes. */
+export const STAGED_TTL_MS = 6 * 60 * 60 * 1000;
 
 /** One batch per drop, so an image and its caption sidecar land side by side. */
 const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -52,6 +56,7 @@ export async function stageUpload(
     throw new ApiError('INVALID_ARGUMENT', `"${batch}" is not a valid upload batch id.`);
   checkName(name);
   const folder = join(uploadsDir(projectDir), batch);
+  if (!(await isDir(folder))) await expireStaged(projectDir);
   await mkdir(folder, { recursive: true });
   const path = join(folder, name);
   try {
@@ -88,4 +93,42 @@ export async function clearStaged(projectDir: string, paths: readonly string[]):
 export function stagedName(projectDir: string, path: string): string {
   const root = uploadsDir(projectDir) + sep;
   return path.startsWith(root) ? path.slice(root.length).split(sep).slice(1).join(sep) : path;
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/**
+ * Removes staging batches last written more than `ttlMs` ago (0: every batch, e.g. when nothing can be in
+ * flight); returns how many. Each new file in a batch refreshes its folder's time, so a batch in use stays.
+ * @example await expireStaged('/art/MyStyle') // 2
+ */
+export async function expireStaged(
+  projectDir: string,
+  ttlMs = STAGED_TTL_MS,
+  now = Date.now(),
+): Promise<number> {
+  const root = uploadsDir(projectDir);
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const path = join(root, name);
+    const info = await stat(path);
+    if (now - info.mtimeMs < ttlMs) continue;
+    await rm(path, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }

@@ -144,6 +144,21 @@ export interface CropPlan extends BucketAssignment {
 }
 
 /**
+ * Where a `bucket`-sized window sits in the `resized` image: centred, or at a random offset along the
+ * overflowing side (left drawn before top). Example: `cropWindow({width: 96, height: 64}, {width: 64, height: 64}, 'random', rng)`.
+ */
+export function cropWindow(resized: Size, bucket: Size, mode: CropMode, rng: Rng = Math.random): Rect {
+  const offset = (spare: number): number =>
+    spare <= 0 ? 0 : mode === 'random' ? randomInt(rng, 0, spare) : Math.floor(spare / 2);
+  return {
+    left: offset(resized.width - bucket.width),
+    top: offset(resized.height - bucket.height),
+    width: bucket.width,
+    height: bucket.height,
+  };
+}
+
+/**
  * Plans the crop of one image: center crop, or a seeded random offset along the overflowing side
  * (kohya trim_and_resize_if_required); `flip` is drawn from `rng` with probability 0.5 when enabled.
  * Example: `planCrop(createBucketer({resolution: 512}), 1024, 768, {mode: 'center'})`.
@@ -157,13 +172,7 @@ export function planCrop(
   const assignment = bucketer(width, height);
   const { bucket, resized } = assignment;
   const rng = options.rng ?? Math.random;
-  const offset = (spare: number): number =>
-    spare <= 0 ? 0 : options.mode === 'random' ? randomInt(rng, 0, spare) : Math.floor(spare / 2);
-  const crop = {
-    left: offset(resized.width - bucket.width),
-    top: offset(resized.height - bucket.height),
-    ...bucket,
-  };
+  const crop = cropWindow(resized, bucket, options.mode, rng);
   const flip = options.flip === true && rng() < 0.5;
   return { ...assignment, crop, sourceCrop: toSource(crop, resized, { width, height }), flip };
 }

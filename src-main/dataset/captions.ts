@@ -3,6 +3,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { mapLimit } from './concurrency';
 import { captionPathFor, writeFileAtomic } from './project-files';
+import { regexReplaceAll } from './regex-replace';
 import { applyTagOp, type TagOp } from './tags';
 
 const IO_CONCURRENCY = 8;
@@ -47,13 +48,18 @@ export interface CaptionEditResult {
 export async function editCaptions(imagePaths: readonly string[], op: TagOp): Promise<CaptionEditResult> {
   // Fail on a bad regex before any file is touched.
   applyTagOp('', op);
-  const results = await mapLimit(imagePaths, IO_CONCURRENCY, async (imagePath) => {
-    const path = captionPathFor(imagePath);
-    const previous = await readCaptionFile(path);
-    const next = applyTagOp(previous ?? '', op);
-    if (next === (previous ?? '')) return null;
-    await writeFileAtomic(path, next);
-    return { imagePath, entry: { path, previous } };
+  const paths = imagePaths.map(captionPathFor);
+  const previous = await mapLimit(paths, IO_CONCURRENCY, readCaptionFile);
+  const texts = previous.map((p) => p ?? '');
+  // A regex runs in a worker with a time limit, so a runaway pattern cannot freeze this thread.
+  const next =
+    op.kind === 'findReplace' && op.regex === true && op.find !== ''
+      ? await regexReplaceAll(texts, op.find, op.replace, op.flags)
+      : texts.map((text) => applyTagOp(text, op));
+  const results = await mapLimit([...paths.keys()], IO_CONCURRENCY, async (i) => {
+    if (next[i] === texts[i]) return null;
+    await writeFileAtomic(paths[i], next[i]);
+    return { imagePath: imagePaths[i], entry: { path: paths[i], previous: previous[i] } };
   });
   const done = results.filter((r) => r !== null);
   return { changed: done.map((r) => r.imagePath), undo: { entries: done.map((r) => r.entry) } };

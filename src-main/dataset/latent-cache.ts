@@ -1,6 +1,7 @@
 // The latent cache: each image's VAE latent distribution at its bucket size and crop (plus the mirrored crop when
 // flip is on), one safetensors file per image, keyed by content hash + VAE identity + settings (kohya
-// `cache_latents_to_disk`, but storing mean/logvar so the trainer samples fresh noise each step).
+// `cache_latents_to_disk`, but storing mean/logvar so the trainer samples fresh noise each step). Random crops
+// cannot be cached (kohya refuses too): `encodeCrop` encodes one at the moment it is drawn.
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -27,7 +28,7 @@ export interface LatentEncoder {
   encodeDistribution(pixels: NCHW): Promise<LatentDistribution>;
 }
 
-/** Settings that change the cached pixels. Crops are centered: a random crop cannot be cached (kohya refuses too). */
+/** Settings that change the cached pixels. Cached crops are centred; random ones go through `encodeCrop`. */
 export interface LatentCacheSettings {
   bucket: BucketConfig;
   /** Also cache the mirrored crop, for training with horizontal flip. */
@@ -148,6 +149,27 @@ async function renderEntry(entry: LatentCacheEntry, settings: LatentCacheSetting
   for (const flip of [false, ...(entry.hasFlip ? [true] : [])])
     images.push(await renderTrainingCrop(entry.path, entry.resized, entry.crop, flip, decode));
   return rgbToTensor(images);
+}
+
+/**
+ * One crop of an entry's image (resized as planned, cut at `crop`, mirrored when `flip`), encoded now: [1, z, h, w].
+ * @example const dist = await encodeCrop(entry, cropWindow(entry.resized, entry.bucket, 'random', rng), false, vae)
+ */
+export async function encodeCrop(
+  entry: Pick<LatentCacheEntry, 'path' | 'resized'>,
+  crop: Rect,
+  flip: boolean,
+  encoder: LatentEncoder,
+  background?: string,
+): Promise<LatentDistribution> {
+  const image = await renderTrainingCrop(
+    entry.path,
+    entry.resized,
+    crop,
+    flip,
+    background ? { background } : {},
+  );
+  return encoder.encodeDistribution(rgbToTensor([image]));
 }
 
 async function writeEntry(entry: LatentCacheEntry, dist: LatentDistribution): Promise<void> {

@@ -61,8 +61,20 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
-    throw error;
+    throw withPath(path, error);
   }
+}
+
+/** A full disk named as such, with the file it was writing (the errno stays on it for api/errors.ts). */
+function withPath(path: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return error;
+  return Object.assign(
+    new Error(`${path}: not written, the disk is full (${code}); the previous file is unchanged`, {
+      cause: error,
+    }),
+    { code },
+  );
 }
 
 /** A hidden sibling name for a temp file; dot-prefixed so listings and the watcher skip it. */

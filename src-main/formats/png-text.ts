@@ -149,7 +149,8 @@ export interface A1111Parameters {
   seed: number;
   width: number;
   height: number;
-  /** A1111's short hash: first 10 hex digits of the checkpoint's sha256. */
+  /** A1111's short hash: first 10 hex digits of the checkpoint's sha256; '' when there is no single file to hash
+   * (a diffusers folder, or hashing skipped), and then the field is left out rather than written empty. */
   modelHash: string;
   modelName?: string;
   lora?: { name: string; strength: number; hash?: string }[];
@@ -178,7 +179,7 @@ export function formatA1111Parameters(p: A1111Parameters): string {
     ['CFG scale', p.cfg],
     ['Seed', p.seed],
     ['Size', `${p.width}x${p.height}`],
-    ['Model hash', p.modelHash],
+    ['Model hash', p.modelHash || undefined],
     ['Model', p.modelName],
     ['Lora hashes', hashes.length ? hashes.join(', ') : undefined],
   ];

@@ -5,6 +5,7 @@ import type { LoRAFamily, LoRATargetTable } from './adapter-weights';
 import { exportKohya, type ExportDType, type ExportResult } from './export-kohya';
 import { exportPeft } from './export-peft';
 import { loadLoRA, type LoRANaming, type SkippedModule } from './load';
+import { LoRAError } from './errors';
 
 export interface ConvertLoRAOptions {
   /** The family's targets (default `allLoRATargets`); kohya stems on either side resolve through them. */
@@ -68,9 +69,9 @@ export async function convertLoRA(
   const loaded = await loadLoRA(inPath, { family: options.family, targets: options.targets });
   const { adapter, unknownKeys, skipped } = loaded;
   if (adapter.modules.length === 0)
-    throw new Error(`${inPath}: no LoRA module could be loaded. ${dropReport(unknownKeys, skipped)}`);
+    throw new LoRAError(`${inPath}: no LoRA module could be loaded. ${dropReport(unknownKeys, skipped)}`);
   if (!options.allowDrop && (unknownKeys.length > 0 || skipped.length > 0)) {
-    throw new Error(`${inPath}: ${dropReport(unknownKeys, skipped)}`);
+    throw new LoRAError(`${inPath}: ${dropReport(unknownKeys, skipped)}`);
   }
   const dtype =
     options.dtype ?? (['F16', 'BF16', 'F32'].includes(loaded.dtype) ? (loaded.dtype as ExportDType) : 'F32');

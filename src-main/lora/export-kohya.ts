@@ -17,6 +17,7 @@ import {
 } from './adapter-weights';
 import { tensorDataHash } from './hashes';
 import { buildKohyaMetadata, type KohyaMetadataInput } from './metadata';
+import { LoRAError } from './errors';
 
 export type ExportDType = 'F16' | 'BF16' | 'F32';
 
@@ -87,7 +88,9 @@ export function kohyaTensors(
 
 function requireFamily(adapter: LoRAAdapter): LoRAFamily {
   if (adapter.family === 'unknown')
-    throw new Error('kohya export needs the base family (sd1, sd2, sd2-v, sdxl)');
+    throw new LoRAError(
+      'kohya export needs the base family (sd1, sd2, sd2-v, sdxl), and this LoRA does not say or show it',
+    );
   return adapter.family;
 }
 

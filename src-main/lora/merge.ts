@@ -18,6 +18,7 @@ import { LDM_UNET_PREFIX } from '../models/keymap/ldm';
 import type { LoRATarget } from '../models/keymap/lora-names';
 import { openCheckpoint } from '../models/weights';
 import { allLoRATargets, deltaWeight, moduleName, type LoRAAdapter } from './adapter-weights';
+import { LoRAError } from './errors';
 
 /** 'keep' leaves every dtype as stored; F16/F32 re-type every float tensor (merged ones included). */
 export type MergeDType = 'keep' | 'F16' | 'F32';
@@ -104,11 +105,11 @@ function outputTensor(
 async function familyOf(basePath: string, adapter: LoRAAdapter): Promise<FamilyConfig> {
   const ckpt = await openCheckpoint(basePath); // detected, so a LoRA of another family is caught
   if (ckpt.layout !== 'single-file')
-    throw new Error(`${basePath}: merging needs a single-file checkpoint, not a diffusers folder`);
+    throw new LoRAError(`${basePath}: merging needs a single-file checkpoint, not a diffusers folder`);
   if (adapter.family === 'unknown') return ckpt.config;
   const wanted = FAMILIES[adapter.family];
   if (wanted.family !== ckpt.config.family)
-    throw new Error(`the adapter is for ${adapter.family}, the base checkpoint is ${ckpt.config.family}`);
+    throw new LoRAError(`the adapter is for ${adapter.family}, the base checkpoint is ${ckpt.config.family}`);
   return wanted;
 }
 
@@ -123,7 +124,7 @@ export async function mergeLoRA(
   options: MergeOptions = {},
 ): Promise<MergeResult> {
   if (resolve(basePath) === resolve(outPath))
-    throw new Error(`merge output ${outPath} would overwrite the base checkpoint`);
+    throw new LoRAError(`merge output ${outPath} would overwrite the base checkpoint`);
   const config = await familyOf(basePath, adapter);
   const header = await readSafetensorsHeader(basePath);
   const deltas = deltasByKey(adapter, config, header, options.strength ?? 1);

@@ -1,28 +1,30 @@
-// Finds the CLIP BPE vocabulary (diffusers `tokenizer/`, OpenAI's merges gz, the app cache, or a download) and
-// builds a CLIPTokenizer from it. File names follow diffusers folders and OpenAI CLIP `clip/`.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+// Finds the CLIP BPE vocabulary (diffusers `tokenizer/`, OpenAI's merges gz beside the model, the app cache, or
+// the copy that ships with the app in resources/clip-bpe/) and builds a CLIPTokenizer from it. Never touches the
+// network. File names follow diffusers folders and OpenAI CLIP `clip/`.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { CLIPTokenizer, type CLIPTokenizerOptions } from './tokenizer';
 
-/** OpenAI's merges file as shipped in `openai/CLIP` `clip/` (MIT). */
+/** OpenAI's merges file as shipped in `openai/CLIP` `clip/` (MIT); the app ships it in resources/clip-bpe/. */
 export const CLIP_BPE_FILE = 'bpe_simple_vocab_16e6.txt.gz';
-/** The same merges as HF `merges.txt`; what a download stores in the cache. */
+/** The same merges as HF `merges.txt` (what earlier versions downloaded into the cache). */
 export const CLIP_MERGES_FILE = 'merges.txt';
-export const CLIP_MERGES_URL = 'https://huggingface.co/openai/clip-vit-large-patch14/resolve/main/merges.txt';
-/** Full CLIP vocabulary: 512 byte tokens + 48894 merges + 2 specials; anything else is a wrong download. */
-const CLIP_VOCAB_SIZE = 49408;
+/** The folder holding the shipped vocabulary and its licence: `resources/clip-bpe` in the repository and npm
+ * package, `<resources>/clip-bpe` in an installed app (electron-builder `extraResources`). */
+export const CLIP_BPE_RESOURCE_DIR = 'clip-bpe';
 
 export interface LoadTokenizerOptions extends CLIPTokenizerOptions {
   /** A model folder: a diffusers folder (with `tokenizer/`) or the folder holding a single-file checkpoint. */
   modelDir?: string;
   /** The diffusers tokenizer subfolder; SDXL's second encoder uses `tokenizer_2` (same vocabulary). */
   component?: 'tokenizer' | 'tokenizer_2';
-  /** The app's cache folder; downloads land here. */
+  /** The app's cache folder (files a user or an earlier version put there). */
   cacheDir?: string;
-  allowDownload?: boolean;
-  /** Where to download HF `merges.txt` from (default {@link CLIP_MERGES_URL}). */
-  downloadUrl?: string;
+  /** The folder holding the shipped vocabulary (default {@link bundledVocabDir}); `null` leaves it out. */
+  resourceDir?: string | null;
 }
 
 /** Thrown when no source worked; `searched` lists every path looked at, in order. */
@@ -42,12 +44,44 @@ type Source =
   | { kind: 'gz'; file: string }
   | { kind: 'merges'; file: string };
 
+/** Folders that may hold `clip-bpe/`, nearest first, for code run from src-main/models/, out/main/ or
+ * out/main/chunks/, in the repository or npm package (`<root>/resources`) or an installed app, whose bundle
+ * sits in `<resources>/app.asar/out/main/` (`<resources>` itself). */
+function resourceRoots(): string[] {
+  const roots: string[] = [];
+  // NOTE: Electron sets process.resourcesPath in the main and utility processes; plain Node does not.
+  const electronResources = (process as { resourcesPath?: string }).resourcesPath;
+  if (electronResources) roots.push(electronResources);
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++) {
+    dir = path.dirname(dir);
+    roots.push(path.join(dir, 'resources'), dir);
+  }
+  return roots;
+}
+
 /**
- * Where {@link loadTokenizer} looks, in order: `modelDir/tokenizer/{vocab.json,merges.txt}`,
- * `modelDir/bpe_simple_vocab_16e6.txt.gz`, `cacheDir/bpe_simple_vocab_16e6.txt.gz`, `cacheDir/merges.txt`.
+ * The shipped vocabulary's folder, or null when this install lacks it (a broken install: the error then says
+ * where it looked).
  *
  * @example
- * tokenizerSearchPaths({ cacheDir: '/cache' }); // ['/cache/bpe_simple_vocab_16e6.txt.gz', '/cache/merges.txt']
+ * bundledVocabDir(); // '/opt/Tessera/resources/clip-bpe' in an installed app
+ */
+export function bundledVocabDir(): string | null {
+  for (const root of resourceRoots()) {
+    const dir = path.join(root, CLIP_BPE_RESOURCE_DIR);
+    if (existsSync(path.join(dir, CLIP_BPE_FILE))) return dir;
+  }
+  return null;
+}
+
+/**
+ * Where {@link loadTokenizer} looks, in order: `modelDir/tokenizer/{vocab.json,merges.txt}`,
+ * `modelDir/bpe_simple_vocab_16e6.txt.gz`, `cacheDir/bpe_simple_vocab_16e6.txt.gz`, `cacheDir/merges.txt`,
+ * then the shipped `clip-bpe/bpe_simple_vocab_16e6.txt.gz`.
+ *
+ * @example
+ * tokenizerSearchPaths({ cacheDir: '/cache', resourceDir: null }); // ['/cache/bpe_simple_vocab_16e6.txt.gz', '/cache/merges.txt']
  */
 export function tokenizerSearchPaths(opts: LoadTokenizerOptions): string[] {
   return tokenizerSources(opts).map((s) => (s.kind === 'hf' ? path.dirname(s.vocab) + path.sep : s.file));
@@ -64,15 +98,18 @@ function tokenizerSources(opts: LoadTokenizerOptions): Source[] {
     sources.push({ kind: 'gz', file: path.join(opts.cacheDir, CLIP_BPE_FILE) });
     sources.push({ kind: 'merges', file: path.join(opts.cacheDir, CLIP_MERGES_FILE) });
   }
+  const resourceDir = opts.resourceDir === undefined ? bundledVocabDir() : opts.resourceDir;
+  if (resourceDir) sources.push({ kind: 'gz', file: path.join(resourceDir, CLIP_BPE_FILE) });
   return sources;
 }
 
 /**
- * Loads the CLIP tokenizer from the first source that exists, else downloads HF `merges.txt` into `cacheDir`
- * when `allowDownload` is set, else throws a {@link TokenizerFilesError} saying where it looked.
+ * Loads the CLIP tokenizer from the first source that exists, else throws a {@link TokenizerFilesError} saying
+ * where it looked. The shipped vocabulary is always among the sources, so this fails only on a broken install
+ * (or when `resourceDir: null` leaves it out).
  *
  * @example
- * const tok = await loadTokenizer({ modelDir: '/models/sd15', cacheDir: '/cache', allowDownload: true });
+ * const tok = await loadTokenizer({ modelDir: '/models', cacheDir: '/cache' });
  * tok.encode('a photo of a cat'); // [320, 1125, 539, 320, 2368]
  */
 export async function loadTokenizer(opts: LoadTokenizerOptions): Promise<CLIPTokenizer> {
@@ -81,7 +118,6 @@ export async function loadTokenizer(opts: LoadTokenizerOptions): Promise<CLIPTok
     if (tok) return tok;
   }
   const searched = tokenizerSearchPaths(opts);
-  if (opts.allowDownload && opts.cacheDir) return download(opts.cacheDir, opts, searched);
   throw new TokenizerFilesError(notFoundMessage(opts, searched), searched);
 }
 
@@ -108,66 +144,13 @@ async function readIfExists(file: string): Promise<Buffer | null> {
   }
 }
 
-async function download(
-  cacheDir: string,
-  opts: LoadTokenizerOptions,
-  searched: string[],
-): Promise<CLIPTokenizer> {
-  const url = opts.downloadUrl ?? CLIP_MERGES_URL;
-  const text = await fetchText(url).catch((err: unknown) => {
-    const why =
-      err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    throw new TokenizerFilesError(
-      `${notFoundMessage(opts, searched)}\nDownload from ${url} failed: ${why}`,
-      searched,
-      {
-        cause: err,
-      },
-    );
-  });
-  const tok = parseDownload(text, opts, url, searched);
-  // Write then rename, so an interrupted download never leaves a half file that later loads would trust.
-  await mkdir(cacheDir, { recursive: true });
-  const target = path.join(cacheDir, CLIP_MERGES_FILE);
-  await writeFile(`${target}.part`, text, 'utf8');
-  await rename(`${target}.part`, target);
-  return tok;
-}
-
-async function fetchText(url: string): Promise<string> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-  return response.text();
-}
-
-/** A login or error page instead of the merges must not reach the cache. */
-function parseDownload(
-  text: string,
-  options: CLIPTokenizerOptions,
-  url: string,
-  searched: string[],
-): CLIPTokenizer {
-  const reject = (cause?: unknown): TokenizerFilesError =>
-    new TokenizerFilesError(`Downloaded ${url} is not CLIP's merges file`, searched, { cause });
-  let tok: CLIPTokenizer;
-  try {
-    tok = CLIPTokenizer.fromMerges(text, options);
-  } catch (err) {
-    throw reject(err);
-  }
-  if (tok.vocabSize !== CLIP_VOCAB_SIZE)
-    throw reject(new Error(`vocabulary ${tok.vocabSize}, expected ${CLIP_VOCAB_SIZE}`));
-  return tok;
-}
-
 function notFoundMessage(opts: LoadTokenizerOptions, searched: string[]): string {
   const looked =
     searched.length > 0 ? searched.map((p) => `  - ${p}`).join('\n') : '  (no model or cache folder given)';
   const where = opts.cacheDir ?? opts.modelDir ?? 'the model folder';
   return (
-    `CLIP tokenizer files not found. Looked in:\n${looked}\n` +
+    `CLIP tokenizer files not found (the copy that ships with Tessera is missing: reinstall). Looked in:\n${looked}\n` +
     `Put ${CLIP_BPE_FILE} (from github.com/openai/CLIP, folder clip/) or HF ${CLIP_MERGES_FILE} into ${where}, ` +
-    `or use a diffusers model folder with tokenizer/vocab.json and tokenizer/merges.txt` +
-    (opts.allowDownload ? '.' : `, or go online and allow the download of ${CLIP_MERGES_URL}.`)
+    `or use a diffusers model folder with tokenizer/vocab.json and tokenizer/merges.txt.`
   );
 }

@@ -17,6 +17,7 @@ import { buildUNet } from '../models/unet';
 import { VAE } from '../models/vae-run';
 import { componentOf, openCheckpoint, type OpenedCheckpoint } from '../models/weights';
 import type { Conditioning, DiffusionModel, UNetRequest } from './txt2img';
+import { LoRAError } from '../lora/errors';
 
 export interface CheckpointModelOptions extends CompileOptions {
   tokenizer: CLIPTokenizer;
@@ -83,7 +84,7 @@ export class CheckpointModel implements DiffusionModel {
       return;
     }
     const modules = injectModulesOf(this.ckpt, adapter);
-    if (!modules.length) throw new Error('the adapter has no module this model can apply');
+    if (!modules.length) throw new LoRAError('the adapter has no module this model can apply');
     const same = this.lora && sameModules(this.lora.modules, modules);
     this.lora = { adapter, strength, modules: same ? this.lora!.modules : modules };
     if (!same) this.programs.clear();

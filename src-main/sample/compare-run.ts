@@ -1,7 +1,8 @@
 // Renders a compare grid with a real model: each prompt (kohya prompt-file options) for each column — the
 // base model, or an adapter file at a strength — with the prompt's own seed, so columns differ only by the
 // adapter. Writes the contact sheet PNG and its cell table (JSON) for the gallery.
-import { writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { LoRAAdapter } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
 import { writeFileAtomic } from '../dataset/project-files';
@@ -45,7 +46,9 @@ export async function compareRun(
   );
   model.setLoRA(null);
   if (options.out) {
-    await writeFile(`${options.out}.png`, grid.png);
+    // A run with prompts but previews off has no samples/ folder yet.
+    await mkdir(dirname(options.out), { recursive: true });
+    await writeFileAtomic(`${options.out}.png`, grid.png);
     const cells = grid.cells.map(({ row, column, prompt, label }) => ({ row, column, prompt, label }));
     await writeFileAtomic(
       `${options.out}.json`,

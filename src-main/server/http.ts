@@ -52,6 +52,9 @@ export const STATUS_BY_CODE: Readonly<Record<ApiErrorCode, number>> = {
   MALFORMED_FILE: 422,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  // NOTE: the request asked for more than this machine holds (a smaller size or tiled decode may fit).
+  OUT_OF_MEMORY: 413,
+  DISK_FULL: 507,
   INTERNAL: 500,
 };
 
@@ -77,7 +80,9 @@ function sendJson(res: ServerResponse, envelope: ApiEnvelope<unknown>): void {
   res.statusCode = envelope.ok ? 200 : STATUS_BY_CODE[envelope.error.code];
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
-  res.end(JSON.stringify(envelope));
+  // NOTE: JSON drops an undefined value, and `{ ok: true }` alone is not an envelope: methods that return
+  // nothing (writeCaption) answer `value: null`.
+  res.end(JSON.stringify(envelope.ok && envelope.value === undefined ? { ok: true, value: null } : envelope));
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {

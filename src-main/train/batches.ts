@@ -21,12 +21,23 @@ export interface TrainItem {
   repeats: number;
 }
 
+/** One item's latent for one step, and where its crop sits in the resized image (SDXL's crop conditioning). */
+export interface LatentSample {
+  /** [4, h/8, w/8], already × scaling factor. */
+  data: Float32Array;
+  crop: { top: number; left: number };
+}
+
 /** Where a batch's tensors come from: cached latents and encoded captions. */
 export interface BatchLoader {
-  /** The item's latent [4, h/8, w/8] (already × scaling factor), mirrored when `flip`; may sample with `rng`. */
-  latent(item: TrainItem, flip: boolean, rng: Rng): Promise<Float32Array>;
+  /** The item's latent, mirrored when `flip`; may sample (noise, a random crop) with `rng`. */
+  latent(item: TrainItem, flip: boolean, rng: Rng): Promise<LatentSample>;
   /** Conditioning feeds for the captions of one batch (e.g. `context`, SDXL `text_embeds`/`time_ids`). */
-  condition(captions: readonly string[], items: readonly TrainItem[]): Promise<Record<string, TensorValue>>;
+  condition(
+    captions: readonly string[],
+    items: readonly TrainItem[],
+    crops: readonly LatentSample['crop'][],
+  ): Promise<Record<string, TensorValue>>;
 }
 
 export interface BatchPlanOptions {
@@ -101,10 +112,13 @@ export function datasetBatches(
       const batch = planFor(epoch)[index];
       const rng = streamRng(o.seed, 'data', epoch, index);
       const latents = [];
+      const crops = [];
       const captions = [];
       for (const item of batch) {
         const flip = o.flip && rng() < 0.5;
-        latents.push(await loader.latent(item, flip, rng));
+        const sample = await loader.latent(item, flip, rng);
+        latents.push(sample.data);
+        crops.push(sample.crop);
         captions.push(trainingCaption(item.caption, o.caption, rng));
       }
       const { width, height } = batch[0].bucket;
@@ -119,7 +133,7 @@ export function datasetBatches(
       return {
         feeds: {
           [o.latentFeed ?? 'latents']: { dtype: 'f32', shape, data },
-          ...(await loader.condition(captions, batch)),
+          ...(await loader.condition(captions, batch, crops)),
         },
         latentShape: shape,
       };

@@ -27,6 +27,10 @@ export interface LoopCounters {
   lossScale: number;
   goodSteps: number;
   smoothLoss: number | null;
+  /** Divergence-guard rollbacks so far (train/guard.ts); absent in states saved before the guard. */
+  rollbacks?: number;
+  /** Learning-rate factor after a rollback (1 when absent). */
+  lrFactor?: number;
 }
 
 export interface TrainState {

@@ -257,9 +257,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'minSnrGamma',
     kind: 'float',
     min: 0,
-    max: 20,
+    max: 10_000,
     label: 'Min-SNR γ',
-    help: 'Down-weights easy low-noise steps; 5 is the paper value, 0 turns it off.',
+    help: 'Down-weights easy low-noise steps; 5 is the paper value, 0 turns it off (plain MSE).',
   },
   {
     key: 'noiseOffset',
@@ -377,7 +377,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'randomCrop',
     kind: 'bool',
     label: 'Random crop',
-    help: 'Crop at random offsets instead of the centre when an image is larger than its bucket.',
+    help: 'Crop at a new random offset each step instead of the centre (slower: those crops are encoded every step).',
   },
 ];
 

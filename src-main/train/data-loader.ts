@@ -1,15 +1,17 @@
 // Where a batch's tensors come from during training: the latent cache (a fresh sample of each image's cached
-// distribution per step, mirrored when flipped) and the text encoder (captions vary per step, so they are
-// encoded on demand and remembered). SDXL adds pooled text and the size/crop ids.
+// distribution per step, mirrored when flipped), or with random crop a crop drawn and encoded per step (kohya's
+// random_crop, which cannot be cached), and the text encoder (captions vary per step, so they are encoded on
+// demand and remembered). SDXL adds pooled text and the size/crop ids.
 import type { TensorValue } from '../engine';
-import type { LatentCacheEntry } from '../dataset/latent-cache';
-import { readLatentEntry } from '../dataset/latent-cache';
+import { cropWindow } from '../dataset/buckets';
+import type { LatentCacheEntry, LatentEncoder } from '../dataset/latent-cache';
+import { encodeCrop, readLatentEntry } from '../dataset/latent-cache';
 import type { Rng } from '../dataset/rng';
 import type { Conditioning, Encoder } from '../models/conditioning';
 import { sdxlTimeIds } from '../models/conditioning';
 import { latentsFromDistribution } from '../models/vae-run';
 import { TorchCpuGenerator } from '../sample/noise';
-import type { BatchLoader, TrainItem } from './batches';
+import type { BatchLoader, LatentSample, TrainItem } from './batches';
 
 /** Feed names of the conditioning inputs of the training step. */
 export const CONDITION_FEEDS = {
@@ -24,6 +26,8 @@ export interface LoaderOptions {
   scalingFactor: number;
   /** SDXL: feed pooled text and time ids. */
   sdxl: boolean;
+  /** Random crop: each step draws a crop offset from the batch's stream and encodes that crop with this VAE. */
+  randomCrop?: LatentEncoder;
   /** Captions remembered at most (the encoder is the slow part; a dataset has few distinct ones without shuffle). */
   memo?: number;
 }
@@ -55,17 +59,26 @@ export function cachedLoader(o: LoaderOptions): BatchLoader {
     return hit;
   };
   return {
-    async latent(item: TrainItem, flip: boolean, rng: Rng): Promise<Float32Array> {
+    async latent(item: TrainItem, flip: boolean, rng: Rng): Promise<LatentSample> {
       const entry = o.entries.get(item.path);
       if (!entry)
         throw new Error(`${item.path} has no cached latent (was it added after the cache was built?)`);
-      const dist = await readLatentEntry(entry.file, flip && entry.hasFlip);
+      const { resized, bucket } = entry;
+      const fits = resized.width === bucket.width && resized.height === bucket.height;
+      // An image that exactly fits its bucket has one crop only: the cached one.
+      const encoder = fits ? undefined : o.randomCrop;
+      const crop = encoder ? cropWindow(resized, bucket, 'random', rng) : entry.crop;
+      const dist = encoder
+        ? await encodeCrop(entry, crop, flip, encoder)
+        : await readLatentEntry(entry.file, flip && entry.hasFlip);
       const noise = new TorchCpuGenerator(Math.floor(rng() * 2 ** 32));
-      return latentsFromDistribution(dist, o.scalingFactor, noise).data;
+      const data = latentsFromDistribution(dist, o.scalingFactor, noise).data;
+      return { data, crop: { top: crop.top, left: crop.left } };
     },
     async condition(
       captions: readonly string[],
       items: readonly TrainItem[],
+      crops: readonly LatentSample['crop'][],
     ): Promise<Record<string, TensorValue>> {
       const conds = await Promise.all(captions.map(encode));
       const contexts = padTokens(conds, await encode(''));
@@ -86,12 +99,8 @@ export function cachedLoader(o: LoaderOptions): BatchLoader {
         pooled.forEach((p, i) => embeds.set(p, i * width));
         const ids = new Float32Array(items.length * 6);
         items.forEach((item, i) => {
-          const entry = o.entries.get(item.path);
           const original = item.size ?? item.bucket;
-          ids.set(
-            sdxlTimeIds(original, { top: entry?.crop.top ?? 0, left: entry?.crop.left ?? 0 }, item.bucket),
-            i * 6,
-          );
+          ids.set(sdxlTimeIds(original, crops[i] ?? { top: 0, left: 0 }, item.bucket), i * 6);
         });
         feeds[CONDITION_FEEDS.textEmbeds] = { dtype: 'f32', shape: [items.length, width], data: embeds };
         feeds[CONDITION_FEEDS.timeIds] = { dtype: 'f32', shape: [items.length, 6], data: ids };

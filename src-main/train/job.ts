@@ -25,6 +25,7 @@ import { requestFromPrompt, txt2img } from '../sample/txt2img';
 import { datasetBatches } from './batches';
 import { cachedLoader } from './data-loader';
 import { DeviceTrainer } from './device-state';
+import type { TrainConfig } from './config';
 import { bucketConfigFor, scanDataset } from './dataset-items';
 import { runTraining, type PauseGate, type StepRunner, type TrainOutcome } from './loop';
 import type { TrainJobSpec, WorkerMessage } from './messages';
@@ -100,18 +101,26 @@ function stepRunner(
   };
 }
 
+/** The settings the chosen device runs: fp16 is only emulated on the CPU (slower, no memory saved), so the CPU
+ * trains in fp32, as the precision option's help says. */
+function forDevice(config: TrainConfig, provider: string): TrainConfig {
+  return provider === 'cpu' && config.precision === 'fp16' ? { ...config, precision: 'fp32' } : config;
+}
+
 /**
  * Runs one job; progress goes to `hooks.post`. Throws with a plain-words message when the job cannot run.
  * @example const outcome = await runTrainJob(spec, { post: (m) => process.send?.(m) })
  */
 export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<TrainOutcome> {
-  const { config } = spec;
   const stage = (name: string, done = 0, total = 0) =>
     hooks.post({ type: 'stage', stage: name, done, total });
   await mkdir(spec.runDir, { recursive: true });
   stage('Choosing the compute device');
   const device = await devices(spec.device ? { prefer: [spec.device] } : {});
   hooks.post({ type: 'log', level: 'info', message: `Training on ${device.chosen}` });
+  const config = forDevice(spec.config, device.chosen);
+  if (config !== spec.config)
+    hooks.post({ type: 'log', level: 'info', message: 'fp16 asked for: the CPU trains in fp32' });
   for (const p of device.providers.filter((x) => x.status !== 'used' && x.status !== 'not-on-platform'))
     hooks.post({ type: 'log', level: 'info', message: `${p.name}: ${p.reason}` });
   // Every session of the run: cached compiled models, on the chosen provider.
@@ -129,7 +138,6 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
   const tokenizer = await loadTokenizer({
     modelDir: isDir ? spec.modelPath : dirname(spec.modelPath),
     cacheDir: spec.cacheDir,
-    allowDownload: true,
   });
 
   stage('Reading the dataset');
@@ -151,7 +159,8 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
     },
   );
   const downscale = vae.downscale;
-  vae.dispose();
+  // Random crops are encoded as they are drawn, so the encoder stays loaded for the run.
+  if (!config.randomCrop) vae.dispose();
   for (const f of latentReport.failed)
     hooks.post({ type: 'log', level: 'warn', message: `Skipped ${f.path}: ${f.reason}` });
   const entries = new Map(latentReport.entries.map((e) => [e.path, e]));
@@ -165,6 +174,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
       encoder,
       scalingFactor: family.vae.scalingFactor,
       sdxl: family.unet.addition !== null,
+      ...(config.randomCrop ? { randomCrop: vae } : {}),
     }),
     {
       seed: config.seed,
@@ -324,6 +334,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
         exportAdapter,
         onProgress: (progress) => hooks.post({ type: 'progress', progress }),
         onCheckpoint: (at, adapterPath) => hooks.post({ type: 'checkpoint', step: at, adapterPath }),
+        onRollback: (message) => hooks.post({ type: 'log', level: 'warn', message }),
         ...(onSample ? { onSample } : {}),
         ...(hooks.signal ? { signal: hooks.signal } : {}),
         ...(hooks.pause ? { pause: hooks.pause } : {}),
@@ -356,6 +367,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
     step.dispose();
     deviceState?.dispose();
     encoder.dispose();
+    if (config.randomCrop) vae.dispose();
     (previewer as CheckpointModel | null)?.dispose();
   }
 }

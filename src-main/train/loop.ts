@@ -11,6 +11,7 @@ import {
   saveTrainState,
   type LoopCounters,
 } from './checkpoint';
+import { DivergenceError, divergence, rollbackNotice, ROLLBACK_LR_FACTOR, stopMessage } from './guard';
 import { learningRateAt } from './lr';
 import { MetricsLog, type StepMetrics } from './metrics';
 import { createOptimizer, type OptimizerState, type Tensors } from './optim/index';
@@ -83,6 +84,8 @@ export interface TrainHooks {
   /** Renders previews; the loop waits, and nothing it does touches the training streams. */
   onSample?(params: Tensors, step: number): Promise<void>;
   onCheckpoint?(step: number, adapterPath: string): void;
+  /** The divergence guard rolled the run back (the message says from where to where, and why). */
+  onRollback?(message: string): void;
   signal?: AbortSignal;
   pause?: PauseGate;
 }
@@ -260,16 +263,19 @@ export async function runTraining(run: TrainRun, hooks: TrainHooks): Promise<Tra
   const { config, runDir } = run;
   const total = totalStepsOf(config, run.data.batchesPerEpoch);
   const fingerprint = configFingerprint(config, run.identity);
-  const optimizer = createOptimizer(config);
+  let optimizer = createOptimizer(config);
   await mkdir(runDir, { recursive: true });
+  // NOTE: optimizers update in place; the divergence guard may need the starting values again.
+  const start: Tensors = new Map([...run.params].map(([k, v]) => [k, Float32Array.from(v)]));
   let params = run.params;
-  let counters: LoopCounters = {
+  const fresh = (): LoopCounters => ({
     step: 0,
     skipped: 0,
     lossScale: INITIAL_LOSS_SCALE,
     goodSteps: 0,
     smoothLoss: null,
-  };
+  });
+  let counters = fresh();
   const saved = await latestStatePath(runDir);
   if (saved) {
     const state = await loadTrainState(saved, fingerprint);
@@ -310,22 +316,53 @@ export async function runTraining(run: TrainRun, hooks: TrainHooks): Promise<Tra
     cycles: config.lrCycles,
     power: config.lrPower,
   };
+  /** The guard's one rollback: the newest saved state (or the start), half the learning rate, logs rewound. */
+  const rollBack = async (at: number, cause: string): Promise<string> => {
+    const path = await latestStatePath(runDir);
+    const state = path ? await loadTrainState(path, fingerprint) : null;
+    params = state ? state.params : new Map([...start].map(([k, v]) => [k, Float32Array.from(v)]));
+    counters = state ? state.counters : fresh();
+    optimizer = createOptimizer(config);
+    if (state) optimizer.load(state.optimizer);
+    counters.rollbacks = (counters.rollbacks ?? 0) + 1;
+    counters.lrFactor = (counters.lrFactor ?? 1) * ROLLBACK_LR_FACTOR;
+    if (device) device.upload(params, optimizer.state());
+    await metrics.rewind(counters.step);
+    return rollbackNotice(at, cause, counters.step, config.learningRate * counters.lrFactor);
+  };
+  let note: string | undefined;
   let rate = 0;
   let last = performance.now();
   try {
     while (counters.step < total) {
       await hooks.pause?.wait();
       if (hooks.signal?.aborted) break;
-      const lr = learningRateAt(lrSpec, counters.step);
+      const lr = learningRateAt(lrSpec, counters.step) * (counters.lrFactor ?? 1);
       const { loss, norm, ok } = device
         ? await deviceStep(run, device, counters, lr)
         : await hostStep(run, params, counters, lr, optimizer);
+      const smooth =
+        counters.smoothLoss === null ? loss : SMOOTHING * counters.smoothLoss + (1 - SMOOTHING) * loss;
+      const fp16 = config.precision === 'fp16';
+      const cause = divergence({
+        loss,
+        norm,
+        ok,
+        smoothLoss: smooth,
+        lossScale: fp16 ? counters.lossScale : null,
+      });
+      if (cause) {
+        if ((counters.rollbacks ?? 0) >= 1)
+          throw new DivergenceError(stopMessage(counters.step + 1, cause, lr, fp16));
+        note = await rollBack(counters.step + 1, cause);
+        hooks.onRollback?.(note);
+        continue;
+      }
       if (ok) {
         counters.goodSteps += 1;
         if (config.precision === 'fp16' && counters.goodSteps % LOSS_SCALE_GROWTH_INTERVAL === 0)
           counters.lossScale *= 2;
-        counters.smoothLoss =
-          counters.smoothLoss === null ? loss : SMOOTHING * counters.smoothLoss + (1 - SMOOTHING) * loss;
+        counters.smoothLoss = smooth;
       } else {
         counters.skipped += 1;
         counters.goodSteps = 0;
@@ -347,7 +384,9 @@ export async function runTraining(run: TrainRun, hooks: TrainHooks): Promise<Tra
         etaSeconds: (total - counters.step) / rate,
         memoryBytes: process.memoryUsage().rss,
         skipped: counters.skipped,
+        ...(note ? { note } : {}),
       };
+      note = undefined;
       await metrics.append(m);
       hooks.onProgress?.({ ...m, totalSteps: total });
       const epochsDone = Math.floor((counters.step * config.gradientAccumulation) / run.data.batchesPerEpoch);

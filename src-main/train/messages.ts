@@ -1,6 +1,7 @@
 // The trainer worker's wire protocol: what the app sends (start, pause, resume, cancel) and what the worker
 // reports (progress, checkpoints, samples, logs, the outcome or an error); plus one-off image generation
 // ('generate' → per-step 'preview', then 'generated'). Plain JSON-safe objects only.
+import type { ApiErrorCode } from '../api/errors';
 import type { GenerateRequest } from '../api/training';
 import type { DeviceReport } from '../engine/runtime/providers';
 import type { ProviderName } from '../engine/runtime/session';
@@ -76,7 +77,7 @@ export type WorkerMessage =
   | { type: 'preview'; preview: PreviewReport }
   | { type: 'generated'; path: string; parameters: string }
   | { type: 'devices'; report: DeviceReport }
-  | { type: 'failed'; message: string; stack?: string };
+  | { type: 'failed'; message: string; stack?: string; code?: ApiErrorCode; name?: string };
 
 const HOST_TYPES: readonly HostMessage['type'][] = [
   'start',

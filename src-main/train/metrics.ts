@@ -1,7 +1,7 @@
 // The run's numbers on disk: `metrics.jsonl` (one JSON object per optimizer step, what the dashboard replays)
 // and a TensorBoard event file. On resume, lines past the resumed step are dropped so the log reads as one run.
 import { appendFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../dataset/project-files';
 import { EventWriter } from '../formats/tfevents';
 
@@ -18,10 +18,18 @@ export interface StepMetrics {
   etaSeconds: number;
   memoryBytes: number;
   skipped: number;
+  /** Set on the first step after the divergence guard rolled back: what happened (train/guard.ts). */
+  note?: string;
 }
 
 /** The TensorBoard scalars of a step (tag → value). */
-const SCALARS: readonly (keyof StepMetrics)[] = ['loss', 'smoothLoss', 'lr', 'gradNorm', 'itPerSec'];
+const SCALARS = [
+  'loss',
+  'smoothLoss',
+  'lr',
+  'gradNorm',
+  'itPerSec',
+] as const satisfies readonly (keyof StepMetrics)[];
 
 export class MetricsLog {
   private constructor(
@@ -35,6 +43,12 @@ export class MetricsLog {
     const kept = (await readMetrics(runDir)).filter((m) => m.step <= resumeStep);
     await writeFileAtomic(path, kept.map((m) => JSON.stringify(m) + '\n').join(''));
     return new MetricsLog(path, await EventWriter.create(runDir));
+  }
+
+  /** Drops entries after `step` (the divergence guard rolled the run back to it). */
+  async rewind(step: number): Promise<void> {
+    const kept = (await readMetrics(dirname(this.path))).filter((m) => m.step <= step);
+    await writeFileAtomic(this.path, kept.map((m) => JSON.stringify(m) + '\n').join(''));
   }
 
   async append(m: StepMetrics): Promise<void> {

@@ -39,13 +39,15 @@ export function minSnrWeight(snr: number, gamma: number, prediction: Prediction)
 }
 
 /**
- * The tables of a family, optionally with min-SNR weights.
+ * The tables of a family, optionally with min-SNR weights (γ absent or 0: all ones, plain MSE).
  * @example const { signal, noise } = noiseTables(FAMILIES.sd1); signal[999] ≈ 0.0683
  */
 export function noiseTables(config: FamilyConfig, minSnrGamma?: number): NoiseTables {
   const abar = trainAlphasCumprod(config);
   const weight = abar.map((a) =>
-    minSnrGamma === undefined ? 1 : minSnrWeight(a / (1 - a), minSnrGamma, config.prediction),
+    minSnrGamma === undefined || minSnrGamma <= 0
+      ? 1
+      : minSnrWeight(a / (1 - a), minSnrGamma, config.prediction),
   );
   return {
     signal: Float32Array.from(abar, Math.sqrt),

@@ -40,6 +40,7 @@ export interface StepGraphOptions {
   modules: readonly InjectModule[];
   denoiser: Denoiser;
   shape: StepShape;
+  /** min-SNR-γ loss weighting; absent or 0 (as the option's help promises) means plain MSE. */
   minSnrGamma?: number;
   /** > 0 adds the Input `offset_noise` [B, C, 1, 1] (standard normal, drawn in TS): ε += offset·it. */
   noiseOffset?: number;
@@ -138,7 +139,9 @@ export function buildStepGraph(o: StepGraphOptions): StepGraph {
   const x0 = g.input(STEP_INPUTS.latents, 'f32', latentShape);
   const eps = noiseInput(g, o, latentShape);
   const t = g.input(STEP_INPUTS.timesteps, o.timestepDtype ?? 'i64', [s.batch]);
-  const tables = noiseTables(config, o.minSnrGamma);
+  // NOTE: γ = 0 would weight every step by min(SNR, 0)/SNR = 0 and train nothing; 0 means "off".
+  const gamma = o.minSnrGamma !== undefined && o.minSnrGamma > 0 ? o.minSnrGamma : undefined;
+  const tables = noiseTables(config, gamma);
   const steps = tables.signal.length;
   const perSample = (table: Float32Array) =>
     g.reshape(g.gather(g.constant(table, [steps]), g.cast(t, 'i64')), [s.batch, 1, 1, 1]); // [B,1,1,1]
@@ -150,8 +153,7 @@ export function buildStepGraph(o: StepGraphOptions): StepGraph {
   const loss = g.scope(LOSS_SCOPE, () => {
     const diff = g.sub(g.cast(prediction, 'f32'), target);
     const mse = g.reduceMean(g.mul(diff, diff), [1, 2, 3], false); // [B]
-    const weighted =
-      o.minSnrGamma === undefined ? mse : g.mul(mse, g.reshape(perSample(tables.weight), [s.batch]));
+    const weighted = gamma === undefined ? mse : g.mul(mse, g.reshape(perSample(tables.weight), [s.batch]));
     return g.reduceMean(weighted, [0], false); // []
   });
   const unreached = lora.unreached();

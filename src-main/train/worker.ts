@@ -3,6 +3,7 @@
 // arrive as messages.
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { codeOf } from '../api/errors';
 import { devices } from '../engine/runtime/providers';
 import { loadLoRA } from '../lora/load';
 import { loadTokenizer } from '../models/tokenizer-files';
@@ -32,7 +33,9 @@ let started = false;
 
 function failed(err: unknown): WorkerMessage {
   const e = err instanceof Error ? err : new Error(String(err));
-  return { type: 'failed', message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+  // The code travels with the words, so a front door can tell the user's mistake (4xx) from our bug (500).
+  const { message, stack, name } = e;
+  return { type: 'failed', message, name, code: codeOf(e), ...(stack ? { stack } : {}) };
 }
 
 /** Ends the process on its own once the last messages had time to flush. */
@@ -57,7 +60,6 @@ async function generate({ request, cacheDir, device, threads }: GenerateSpec): P
   const tokenizer = await loadTokenizer({
     modelDir: isDir ? request.modelPath : dirname(request.modelPath),
     cacheDir,
-    allowDownload: true,
   });
   const model = await CheckpointModel.open(request.modelPath, {
     tokenizer,

@@ -11,6 +11,9 @@ import {
   unwrap,
 } from '../../src-main/api/errors';
 import { SafetensorsError } from '../../src-main/formats/safetensors/error';
+import type { LoRAAdapter } from '../../src-main/lora/adapter-weights';
+import { LoRAError } from '../../src-main/lora/errors';
+import { exportKohya } from '../../src-main/lora/export-kohya';
 import { ModelFormatError, pickleRefusal } from '../../src-main/models/errors';
 
 describe('codeOf', () => {
@@ -28,6 +31,28 @@ describe('codeOf', () => {
     expect(codeOf(enoent)).toBe('NOT_FOUND');
     expect(codeOf(new SafetensorsError('/m/a', 'cannot open (ENOENT)', { cause: enoent }))).toBe('NOT_FOUND');
     expect(codeOf(Object.assign(new Error('denied'), { code: 'EACCES' }))).toBe('PERMISSION_DENIED');
+  });
+});
+
+describe('codeOf for user errors from deeper layers', () => {
+  it('an allocation this machine cannot make is OUT_OF_MEMORY, not a bug', () => {
+    let thrown: unknown = null;
+    try {
+      new ArrayBuffer(2 ** 45); // 32 TiB: V8 refuses with "Array buffer allocation failed"
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(RangeError);
+    expect(codeOf(thrown)).toBe('OUT_OF_MEMORY');
+  });
+
+  it('a LoRA that cannot be used as asked is INVALID_ARGUMENT', async () => {
+    const adapter = { family: 'unknown', modules: [], metadata: {} } as unknown as LoRAAdapter;
+    const err = await exportKohya(adapter, '/nowhere/x.safetensors', { dtype: 'F16' }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(LoRAError);
+    expect(codeOf(err)).toBe('INVALID_ARGUMENT');
   });
 });
 

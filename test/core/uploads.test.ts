@@ -1,11 +1,19 @@
 // Upload staging on real disk: files land in cache/uploads/<batch>/, bad names and oversize bodies are
 // refused without leaving partial files, and clearStaged removes only staging batches.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codeOf } from '../../src-main/api/errors';
-import { clearStaged, stagedName, stageUpload, uploadsDir } from '../../src-main/core/uploads';
+import { Services } from '../../src-main/core/services';
+import {
+  clearStaged,
+  expireStaged,
+  STAGED_TTL_MS,
+  stagedName,
+  stageUpload,
+  uploadsDir,
+} from '../../src-main/core/uploads';
 import { tempDir } from '../dataset/make-images';
 
 let dir: string;
@@ -47,5 +55,35 @@ describe('upload staging', () => {
       /limited to 8 bytes/,
     );
     expect(await readdir(join(uploadsDir(dir), 'b'))).toEqual(['twice.png']);
+  });
+
+  it('expires batches never imported: before a new batch, and when the project opens in a new launch', async () => {
+    /** A batch whose folder was last written `hoursAgo`. */
+    const staged = async (project: string, batch: string, hoursAgo: number) => {
+      await stageUpload(project, batch, 'x.png', chunks('x'));
+      const at = new Date(Date.now() - hoursAgo * 3600_000);
+      await utimes(join(uploadsDir(project), batch), at, at);
+    };
+    await staged(dir, 'recent', 1);
+    await staged(dir, 'old', STAGED_TTL_MS / 3600_000 + 1);
+    expect(await expireStaged(dir)).toBe(1);
+    expect(await readdir(uploadsDir(dir))).toEqual(['recent']);
+    await staged(dir, 'old-again', 100);
+    await stageUpload(dir, 'new', 'cat.png', chunks('c')); // a new batch sweeps first
+    expect((await readdir(uploadsDir(dir))).sort()).toEqual(['new', 'recent']);
+    await stageUpload(dir, 'new', 'dog.png', chunks('d')); // files of a batch in use stay
+    expect((await readdir(join(uploadsDir(dir), 'new'))).sort()).toEqual(['cat.png', 'dog.png']);
+
+    const services = new Services({ mode: 'web', watch: false, cacheDir: join(dir, 'app-cache') });
+    const project = join(dir, 'Proj');
+    await services.createProject(project, 'Proj');
+    await staged(project, 'left-over', 24);
+    await writeFile(join(uploadsDir(project), 'left-over', 'y.png'), 'y');
+    await utimes(join(uploadsDir(project), 'left-over'), new Date(0), new Date(0));
+    await services.dispose();
+    const next = new Services({ mode: 'web', watch: false, cacheDir: join(dir, 'app-cache') });
+    await next.openProject(project);
+    expect(existsSync(join(uploadsDir(project), 'left-over'))).toBe(false);
+    await next.dispose();
   });
 });

@@ -93,7 +93,25 @@ describe('Dataset screen (web mode)', () => {
     await page.getByLabel(/Caption of/).fill('a red fox, snow');
     await page.getByRole('button', { name: 'Save caption' }).click();
     await expect.poll(() => caption('a.txt')).toBe('a red fox, snow');
+    await expect.poll(() => page.getByText('Caption of a.png saved.').count()).toBe(1);
     await expect.poll(() => page.getByRole('list', { name: 'Tags' }).textContent()).toContain('red fox');
+  });
+
+  it('never drops typed text: selecting another image saves the caption being typed', async () => {
+    const editor = page.getByLabel(/Caption of/);
+    await editor.fill('a grey wolf');
+    await options().filter({ hasText: 'd.png' }).click();
+    await expect.poll(() => editor.inputValue()).toBe('landscape, hills');
+    await expect.poll(() => caption('a.txt')).toBe('a grey wolf');
+    await options().filter({ hasText: 'a.png' }).click();
+    await expect.poll(() => editor.inputValue()).toBe('a grey wolf');
+    await editor.fill('a red fox, snow');
+    await options().filter({ hasText: 'd.png' }).click();
+    await expect.poll(() => caption('a.txt')).toBe('a red fox, snow');
+    expect(await caption('d.txt')).toBe('landscape, hills'); // the next image is untouched
+    await options().filter({ hasText: 'a.png' }).click();
+    await expect.poll(() => editor.inputValue()).toBe('a red fox, snow');
+    expect(await page.getByRole('alert').count()).toBe(0); // every save succeeded, as far as the page knows
   });
 
   it('filters to uncaptioned images', async () => {

@@ -1,8 +1,6 @@
-// Finding the CLIP vocabulary: diffusers tokenizer/ folders, OpenAI's gz, the cache, a loopback "download",
-// and the offline error. Real files in mkdtemp folders and a real HTTP server on 127.0.0.1; no internet.
+// Finding the CLIP vocabulary: diffusers tokenizer/ folders, OpenAI's gz, the cache, the copy shipped in
+// resources/clip-bpe/, and the error of a broken install. Real files in mkdtemp folders; no network.
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLIP_BPE_FILE,
   CLIP_MERGES_FILE,
-  CLIP_MERGES_URL,
   TokenizerFilesError,
+  bundledVocabDir,
   loadTokenizer,
   tokenizerSearchPaths,
 } from '../../src-main/models/tokenizer-files';
@@ -52,27 +50,22 @@ async function writeHFTokenizer(dir: string): Promise<void> {
   await writeFile(path.join(dir, 'merges.txt'), `#version: 0.2\n${merges.join('\n')}\n`);
 }
 
-async function serve(body: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((_req, res) => res.end(body));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/merges.txt` };
-}
-
-async function closedPortUrl(): Promise<string> {
-  const { server, url } = await serve('');
-  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-  return url;
-}
-
 describe('tokenizerSearchPaths', () => {
-  it('lists the model folder (diffusers tokenizer/, then the gz) before the cache', () => {
-    expect(tokenizerSearchPaths({ modelDir: '/m', cacheDir: '/c', component: 'tokenizer_2' })).toEqual([
+  it('lists the model folder (diffusers tokenizer/, then the gz), the cache, then the shipped copy', () => {
+    const opts = { modelDir: '/m', cacheDir: '/c', component: 'tokenizer_2', resourceDir: '/r' } as const;
+    expect(tokenizerSearchPaths(opts)).toEqual([
       path.join('/m', 'tokenizer_2') + path.sep,
       path.join('/m', CLIP_BPE_FILE),
       path.join('/c', CLIP_BPE_FILE),
       path.join('/c', CLIP_MERGES_FILE),
+      path.join('/r', CLIP_BPE_FILE),
     ]);
-    expect(tokenizerSearchPaths({})).toEqual([]);
+    expect(tokenizerSearchPaths({ resourceDir: null })).toEqual([]);
+  });
+
+  it('finds the shipped vocabulary in the repository (resources/clip-bpe) by default', () => {
+    expect(bundledVocabDir()).toBe(path.join(repoRoot, 'resources', 'clip-bpe'));
+    expect(tokenizerSearchPaths({})).toEqual([path.join(repoRoot, 'resources', 'clip-bpe', CLIP_BPE_FILE)]);
   });
 });
 
@@ -106,50 +99,32 @@ describe('loadTokenizer', () => {
     }
   });
 
-  it('fails offline with a message naming every place it looked and what to put there', async () => {
+  it('loads the shipped vocabulary when neither the model folder nor the cache has one', async () => {
+    const model = path.join(tmp, 'single-file-model');
+    await mkdir(model, { recursive: true });
+    const tok = await loadTokenizer({ modelDir: model, cacheDir: path.join(tmp, 'no-cache') });
+    expect(tok.encode('a photo of a cat')).toEqual(CAT_PROMPT);
+    // The shipped copy is the same file as the reference vocabulary.
+    const shipped = await readFile(path.join(repoRoot, 'resources', 'clip-bpe', CLIP_BPE_FILE));
+    expect(shipped.equals(await readFile(path.join(sharedBpe, CLIP_BPE_FILE)))).toBe(true);
+    expect(await readFile(path.join(repoRoot, 'resources', 'clip-bpe', 'LICENSE'), 'utf8')).toMatch(
+      /MIT License[\s\S]*OpenAI/,
+    );
+  });
+
+  it('fails on a broken install with a message naming every place it looked and what to put there', async () => {
     const model = path.join(tmp, 'empty-model');
     const cache = path.join(tmp, 'empty-cache');
-    const err = await loadTokenizer({ modelDir: model, cacheDir: cache }).catch((e: unknown) => e);
+    const resourceDir = path.join(tmp, 'no-resources');
+    const opts = { modelDir: model, cacheDir: cache, resourceDir };
+    const err = await loadTokenizer(opts).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TokenizerFilesError);
     const { message, searched } = err as TokenizerFilesError;
-    expect(searched).toEqual(tokenizerSearchPaths({ modelDir: model, cacheDir: cache }));
+    expect(searched).toEqual(tokenizerSearchPaths(opts));
+    expect(searched.at(-1)).toBe(path.join(resourceDir, CLIP_BPE_FILE));
     for (const where of searched) expect(message).toContain(where);
     expect(message).toContain(CLIP_BPE_FILE);
     expect(message).toContain('tokenizer/vocab.json');
-    expect(message).toContain(CLIP_MERGES_URL);
-  });
-
-  it('reports a failed download (nothing listening) with the URL and the reason', async () => {
-    const url = await closedPortUrl();
-    const cache = path.join(tmp, 'cache-refused');
-    const err = await loadTokenizer({ cacheDir: cache, allowDownload: true, downloadUrl: url }).catch(
-      (e) => e,
-    );
-    expect(err).toBeInstanceOf(TokenizerFilesError);
-    expect((err as Error).message).toContain(`Download from ${url} failed`);
-    expect((err as Error).message).toMatch(/ECONNREFUSED/);
-  });
-
-  it('downloads merges.txt into the cache, then loads it from there without the network', async () => {
-    const cache = path.join(tmp, 'cache-download');
-    const { server, url } = await serve(mergesText);
-    const fetched = await loadTokenizer({ cacheDir: cache, allowDownload: true, downloadUrl: url }).finally(
-      () => new Promise((resolve) => server.close(resolve)),
-    );
-    expect(fetched.encode('a photo of a cat')).toEqual(CAT_PROMPT);
-    expect(await readFile(path.join(cache, CLIP_MERGES_FILE), 'utf8')).toBe(mergesText);
-    const cached = await loadTokenizer({ cacheDir: cache, allowDownload: false });
-    expect(cached.encode('a photo of a cat')).toEqual(CAT_PROMPT);
-  });
-
-  it('refuses to cache a page that is not the merges file', async () => {
-    const cache = path.join(tmp, 'cache-wrong-page');
-    const { server, url } = await serve('<html>\n<body>Sign in to continue</body>\n</html>\n');
-    const err = await loadTokenizer({ cacheDir: cache, allowDownload: true, downloadUrl: url })
-      .catch((e: unknown) => e)
-      .finally(() => new Promise((resolve) => server.close(resolve)));
-    expect(err).toBeInstanceOf(TokenizerFilesError);
-    expect((err as Error).message).toMatch(/is not CLIP's merges file/);
-    await expect(readFile(path.join(cache, CLIP_MERGES_FILE))).rejects.toThrow(/ENOENT/);
+    expect(message).toContain('reinstall');
   });
 });

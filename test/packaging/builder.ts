@@ -146,6 +146,35 @@ export function asarUnpackFilter(config: Configuration, target: Target, projectD
 }
 
 /**
+ * What `extraResources` puts beside app.asar, as electron-builder's copier selects it (a matcher with no
+ * patterns copies everything under `from`): paths relative to the resources folder, '/' separators, each
+ * with the source file it comes from.
+ */
+export function extraResourceFiles(
+  config: Configuration,
+  target: Target,
+  resourcesDir: string,
+  projectDir = ROOT,
+): { file: string; source: string }[] {
+  const matchers = getFileMatchers(
+    config,
+    'extraResources',
+    resourcesDir,
+    matcherOptions(config, target, projectDir),
+  );
+  const picked: { file: string; source: string }[] = [];
+  for (const matcher of matchers ?? []) {
+    if (matcher.isEmpty() || matcher.containsOnlyIgnore()) matcher.prependPattern('**/*');
+    const filter = matcher.createFilter();
+    for (const file of selectFiles(matcher.from, matcher.from, filter)) {
+      const to = relative(resourcesDir, join(matcher.to, file)).split(sep).join('/');
+      picked.push({ file: to, source: join(matcher.from, file) });
+    }
+  }
+  return picked.sort((a, b) => a.file.localeCompare(b.file));
+}
+
+/**
  * Walks dir as the builder's copier does (a directory is entered only when the filter accepts it) and
  * returns the accepted files, relative to root with '/' separators.
  */

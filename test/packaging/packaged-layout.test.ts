@@ -1,8 +1,17 @@
 // Packaged-layout smoke test: the production build and the production node_modules, picked by
-// electron-builder.yml's own matchers, laid out as resources/app/ (app.asar's contents as a plain folder),
-// then the CLI and the trainer worker started from there under plain Node.
+// electron-builder.yml's own matchers, laid out as resources/app/ (app.asar's contents as a plain folder)
+// beside the extraResources, then the CLI and the trainer worker started from there under plain Node.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +20,7 @@ import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
 import {
   allFiles,
   appFiles,
+  extraResourceFiles,
   loadBuilderConfig,
   nodeModulesFilter,
   ROOT,
@@ -37,12 +47,17 @@ function productionModules(): string[] {
 
 /**
  * Copies what the installer for `target` would put in resources/app (asar + unpacked, merged): the app's
- * files from projectDir (a build and package.json), production modules from the repository.
+ * files from projectDir (a build and package.json), production modules from the repository; and the
+ * extraResources beside it in resources/.
  */
 function layOutApp(config: Configuration, target: Target, projectDir: string, appDir: string): void {
   for (const file of appFiles(config, target, projectDir)) {
     mkdirSync(dirname(join(appDir, file)), { recursive: true });
     cpSync(join(projectDir, file), join(appDir, file));
+  }
+  for (const { file, source } of extraResourceFiles(config, target, dirname(appDir))) {
+    mkdirSync(dirname(join(dirname(appDir), file)), { recursive: true });
+    cpSync(source, join(dirname(appDir), file));
   }
   const keep = nodeModulesFilter(config, target);
   for (const dir of productionModules()) {
@@ -117,6 +132,37 @@ describe.runIf(host)('the packaged app, laid out for this host', () => {
     const run = cli(appDir, ['train', '--help'], tmp);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/--preset ID\s+\S+/);
+  });
+
+  it('ships the CLIP vocabulary and its licence at resources/clip-bpe, and the CLI samples offline with it', () => {
+    const vocab = join(tmp, 'resources', 'clip-bpe');
+    expect(readFileSync(join(vocab, 'bpe_simple_vocab_16e6.txt.gz')).length).toBe(1356917);
+    expect(readFileSync(join(vocab, 'LICENSE'), 'utf8')).toContain('Copyright (c) 2021 OpenAI');
+    // A single-file checkpoint with no tokenizer beside it, an empty HOME and cache: only the shipped copy.
+    const args = [
+      'sample',
+      '--model',
+      model,
+      '--prompt',
+      'a cat',
+      '--steps',
+      '1',
+      '--out',
+      join(tmp, 'cat.png'),
+    ];
+    const run = cli(appDir, args, tmp);
+    expect(run.status, run.stderr).toBe(0);
+    expect(existsSync(join(tmp, 'cat.png'))).toBe(true);
+    // And it is that copy: without it the same command fails, saying where it looked.
+    renameSync(vocab, `${vocab}.away`);
+    try {
+      const broken = cli(appDir, args, tmp);
+      expect(broken.status).not.toBe(0);
+      expect(broken.stderr).toContain('CLIP tokenizer files not found');
+      expect(broken.stderr).toContain('ships with Tessera is missing: reinstall');
+    } finally {
+      renameSync(`${vocab}.away`, vocab);
+    }
   });
 
   it('starts the trainer worker entry, which reports ready', async () => {

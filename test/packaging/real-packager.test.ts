@@ -129,6 +129,14 @@ describe.runIf(linuxX64)('electron-builder --linux dir (real packager, no downlo
       ).toEqual([]);
   });
 
+  it('ships the CLIP vocabulary and its licence beside app.asar (extraResources)', () => {
+    expect(readFileSync(join(resources, 'clip-bpe', 'bpe_simple_vocab_16e6.txt.gz')).length).toBe(1356917);
+    expect(readFileSync(join(resources, 'clip-bpe', 'LICENSE'), 'utf8')).toContain(
+      'Copyright (c) 2021 OpenAI',
+    );
+    expect(asarFiles.filter((f) => f.includes('clip-bpe'))).toEqual([]);
+  });
+
   it("unpacks sharp's binding and libvips", () => {
     const img = join(resources, 'app.asar.unpacked', 'node_modules', '@img');
     expect(existsSync(join(img, 'sharp-linux-x64', 'lib'))).toBe(true);

@@ -1,9 +1,12 @@
 // The web server for real on 127.0.0.1: token, Host and Origin checks, the API, static files and events.
 import { request } from 'node:http';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isEnvelope } from '../../src-main/api/errors';
+import { writeSafetensors } from '../../src-main/formats/safetensors';
 import { CONTENT_SECURITY_POLICY_HEADER } from '../../src-main/core/csp';
 import { startServer, type RunningServer } from '../../src-main/server/http';
 
@@ -72,6 +75,79 @@ describe('startServer', () => {
     expect(JSON.parse(reply.body)).toEqual({ ok: true, value: expect.objectContaining({ mode: 'web' }) });
     const listed = JSON.parse((await api('listDirectory', [dir])).body);
     expect(listed.value.entries.map((e: { name: string }) => e.name)).toEqual(['renderer']);
+  });
+
+  it('answers a method that returns nothing (writeCaption) with an envelope the client accepts', async () => {
+    const project = join(dir, 'Proj');
+    expect((await api('createProject', [project, 'Proj'])).status).toBe(200);
+    await writeFile(
+      join(project, 'dataset', 'a.png'),
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+        .png()
+        .toBuffer(),
+    );
+    const reply = await api('writeCaption', [project, 'a.png', 'a cat']);
+    expect(reply.status).toBe(200);
+    const envelope: unknown = JSON.parse(reply.body);
+    expect(isEnvelope(envelope)).toBe(true);
+    expect(envelope).toEqual({ ok: true, value: null });
+    expect(await readFile(join(project, 'dataset', 'a.txt'), 'utf8')).toBe('a cat');
+  });
+
+  it('answers a user error deep in a job with 4xx and one line: exporting a LoRA whose family cannot be told', async () => {
+    const adapterPath = join(dir, 'unknown-family.safetensors');
+    const f = (n: number) => new Float32Array(n).fill(0.1);
+    await writeSafetensors(adapterPath, [
+      { name: 'lora_unet_foo_proj.lora_down.weight', dtype: 'F32', shape: [2, 4], data: f(8) },
+      { name: 'lora_unet_foo_proj.lora_up.weight', dtype: 'F32', shape: [4, 2], data: f(8) },
+    ]);
+    const outPath = join(dir, 'exported.safetensors');
+    const reply = await api('exportAdapter', [{ adapterPath, format: 'kohya', precision: 'fp16', outPath }]);
+    expect(reply.status).toBe(400);
+    const { error } = JSON.parse(reply.body) as { error: { code: string; name: string; message: string } };
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', name: 'LoRAError' });
+    expect(error.message).toMatch(/needs the base family/);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('stops a catastrophic regex edit with a 400 while other requests keep being answered', async () => {
+    const project = join(dir, 'Regex');
+    expect((await api('createProject', [project, 'Regex'])).status).toBe(200);
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
+    await writeFile(join(project, 'dataset', 'a.png'), png);
+    await writeFile(join(project, 'dataset', 'a.txt'), `${'a'.repeat(40)}!`); // (a+)+$ on this: ~2^40 steps
+    const started = Date.now();
+    const edit = api('editTags', [
+      project,
+      ['a.png'],
+      { kind: 'findReplace', find: '(a+)+$', replace: 'x', regex: true },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the edit is running now
+    const pings: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = Date.now();
+      expect((await api('getAppInfo', [])).status).toBe(200);
+      pings.push(Date.now() - t);
+    }
+    expect(Math.max(...pings)).toBeLessThan(500);
+    const reply = await edit;
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body).error).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      name: 'RegexTimeoutError',
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await readFile(join(project, 'dataset', 'a.txt'), 'utf8')).toBe(`${'a'.repeat(40)}!`); // untouched
+    // A sane pattern still works through the same path.
+    const ok = await api('editTags', [
+      project,
+      ['a.png'],
+      { kind: 'findReplace', find: 'a+!', replace: 'b', regex: true },
+    ]);
+    expect(ok.status).toBe(200);
+    expect(await readFile(join(project, 'dataset', 'a.txt'), 'utf8')).toBe('b');
   });
 
   it('accepts the token as ?token= and with the page’s own Origin', async () => {

@@ -1,7 +1,7 @@
 // GET /api/thumb on a real server: WebP for dataset images and PNGs as they are from runs/ of an open project,
 // refusals for everything else (no token, outside every project, `..` tricks, a project never opened).
 import { request } from 'node:http';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { thumbHttpUrl } from '../../src-main/api/thumb-url';
@@ -56,6 +56,17 @@ afterAll(async () => {
 });
 
 describe('GET /api/thumb', () => {
+  it('resolves symlinks for dataset thumbnails as for run images: a link may not lead out of the folder', async () => {
+    const dataset = join(dir, 'Open', 'dataset');
+    await symlink(join(dir, 'Closed', 'dataset', 'a.png'), join(dataset, 'out.png'));
+    await symlink(join(dir, 'Closed', 'runs', 'b.png'), join(dir, 'Open', 'runs', 'out.png'));
+    await symlink(join(dataset, 'a.png'), join(dataset, 'in.png'));
+    for (const link of [join(dataset, 'out.png'), join(dir, 'Open', 'runs', 'out.png')])
+      expect((await get(thumbHttpUrl(link, server.token))).status, link).toBe(403);
+    const inside = await get(thumbHttpUrl(join(dataset, 'in.png'), server.token));
+    expect([inside.status, inside.type]).toEqual([200, 'image/webp']);
+  });
+
   it('serves a WebP thumbnail of an image inside an open project', async () => {
     const reply = await get(thumbHttpUrl(join(dir, 'Open', 'dataset', 'a.png'), server.token));
     expect(reply.status).toBe(200);

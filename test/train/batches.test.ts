@@ -48,7 +48,8 @@ describe('datasetBatches', () => {
   const loader: BatchLoader = {
     async latent(it, flip) {
       const n = 4 * (it.bucket.height / 8) * (it.bucket.width / 8);
-      return new Float32Array(n).fill(flip ? -it.id.charCodeAt(0) : it.id.charCodeAt(0));
+      const data = new Float32Array(n).fill(flip ? -it.id.charCodeAt(0) : it.id.charCodeAt(0));
+      return { data, crop: { top: 0, left: 0 } };
     },
     async condition(captions) {
       return {

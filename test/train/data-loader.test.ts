@@ -61,14 +61,14 @@ describe('cachedLoader', () => {
       size: { width: 80, height: 64 },
       repeats: 1,
     };
-    const a = await loader.latent(item, false, seededRng(1));
-    const b = await loader.latent(item, false, seededRng(1));
-    const flipped = await loader.latent(item, true, seededRng(1));
+    const a = (await loader.latent(item, false, seededRng(1))).data;
+    const b = (await loader.latent(item, false, seededRng(1))).data;
+    const flipped = (await loader.latent(item, true, seededRng(1))).data;
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(a).toHaveLength(4 * (entry.bucket.height / 2) * (entry.bucket.width / 2)); // tiny VAE downsamples 2×
     expect(Array.from(flipped)).not.toEqual(Array.from(a));
     const long = Array.from({ length: 50 }, () => 'cat dog').join(' ');
-    const feeds = await loader.condition(['ink', long], [item, item]);
+    const feeds = await loader.condition(['ink', long], [item, item], [entry.crop, entry.crop]);
     const [n, tokens, channels] = feeds[CONDITION_FEEDS.context].shape;
     expect([n, tokens]).toEqual([2, 154]);
     expect(channels).toBe(encoder.channels);
@@ -83,5 +83,48 @@ describe('cachedLoader', () => {
     ]);
     vae.dispose();
     encoder.dispose();
+  });
+
+  it('random crop: draws a crop offset per step from the stream (same stream, same crop) and encodes that crop', async () => {
+    const ckpt = await openCheckpoint(paths['tiny-sd1']);
+    const vae = VAE.fromCheckpoint(ckpt, { cacheDir: join(dir, 'onnx') });
+    const image = join(dir, 'wide.png');
+    // 96×64 with a different value in every column: every horizontal offset gives different pixels.
+    const ramp = Buffer.from(Array.from({ length: 96 * 64 * 3 }, (_, i) => (Math.floor(i / 3) % 96) * 2));
+    await writeFile(
+      image,
+      await sharp(ramp, { raw: { width: 96, height: 64, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
+    const report = await buildLatentCache([{ path: image }], {
+      dir: join(dir, 'latents-sd1'),
+      modelId: await vae.encoderIdentity(),
+      encoder: vae,
+      settings: { bucket: { resolution: 64, minSide: 64, maxSide: 64, step: 64 }, flip: false },
+    });
+    const entry = report.entries[0];
+    expect([entry.resized.width, entry.bucket.width, entry.crop.left]).toEqual([96, 64, 16]); // centred
+    const entries = new Map([[image, entry]]);
+    const common = { entries, encoder: { encode: () => Promise.reject(new Error('unused')) }, sdxl: false };
+    const centre = cachedLoader({ ...common, scalingFactor: 1 });
+    const random = cachedLoader({ ...common, scalingFactor: 1, randomCrop: vae });
+    const item: TrainItem = { id: 'wide.png', path: image, caption: 'x', bucket: entry.bucket, repeats: 1 };
+
+    const centred = await Promise.all([1, 2, 3, 4].map((s) => centre.latent(item, false, seededRng(s))));
+    expect(new Set(centred.map((c) => c.crop.left))).toEqual(new Set([16]));
+    const drawn = await Promise.all([1, 2, 3, 4, 5, 6].map((s) => random.latent(item, false, seededRng(s))));
+    const lefts = drawn.map((d) => d.crop.left);
+    expect(new Set(lefts).size).toBeGreaterThan(2);
+    expect(lefts.every((l) => l >= 0 && l <= 32)).toBe(true);
+    expect(drawn.every((d) => d.crop.top === 0)).toBe(true);
+    // The same stream position draws the same crop and the same latent (a resumed run repeats it exactly).
+    const again = await random.latent(item, false, seededRng(1));
+    expect(again.crop).toEqual(drawn[0].crop);
+    expect(Array.from(again.data)).toEqual(Array.from(drawn[0].data));
+    // What is encoded is that crop: the latents of two different offsets differ.
+    const other = drawn.find((d) => d.crop.left !== drawn[0].crop.left)!;
+    expect(Array.from(other.data)).not.toEqual(Array.from(drawn[0].data));
+    vae.dispose();
   });
 });

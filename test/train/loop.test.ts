@@ -6,6 +6,7 @@ import { Graph, grad, type TensorValue } from '../../src-main/engine';
 import { compileGraph } from '../../src-main/engine/runtime/compile';
 import type { Session } from '../../src-main/engine/runtime/session';
 import { resolveConfig, type TrainConfig } from '../../src-main/train/config';
+import { DivergenceError } from '../../src-main/train/guard';
 import { readMetrics } from '../../src-main/train/metrics';
 import {
   NOISE_FEEDS,
@@ -176,5 +177,51 @@ describe('runTraining', () => {
     gate.resume();
     await running;
     expect(done).toBe(true);
+  });
+});
+
+describe('the divergence guard', () => {
+  const at = (learningRate: number) =>
+    resolveConfig({ maxSteps: 30, warmupSteps: 0, saveEverySteps: 0, learningRate, minSnrGamma: 0 });
+
+  it('rolls an exploding run back once with half the learning rate, says so, and ends as that run would', async () => {
+    const notes: string[] = [];
+    const hooks = (adapters: string[]) => ({
+      async exportAdapter(params: Tensors) {
+        adapters.push(JSON.stringify([...params].map(([k, v]) => [k, Array.from(v)])));
+        return 'x';
+      },
+    });
+    const [rescued, halved]: string[][] = [[], []];
+    const run = (lr: number, runDir: string, adapters: string[]) =>
+      runTraining(
+        { config: at(lr), runDir, step, data, params: initial(), shapes },
+        { ...hooks(adapters), onRollback: (m) => notes.push(m) },
+      );
+    expect((await run(2, join(dir, 'g2'), rescued)).status).toBe('finished');
+    expect(notes).toEqual([
+      expect.stringMatching(/^Step 3: the loss exploded .*rolled back to the start .*halved to 1\.00/),
+    ]);
+    const m = await readMetrics(join(dir, 'g2'));
+    expect(m.map((x) => x.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1)); // rewound, no duplicates
+    expect(m[0].note).toBe(notes[0]);
+    expect(m.every((x) => x.lr === 1)).toBe(true);
+    // From the rollback on it is exactly the run at half the rate.
+    await run(1, join(dir, 'g1'), halved);
+    expect(rescued.at(-1)).toBe(halved.at(-1));
+    expect(notes).toHaveLength(1);
+  });
+
+  it('stops the second time, naming the step and the likely cause', async () => {
+    const notes: string[] = [];
+    const err = await runTraining(
+      { config: at(8), runDir: join(dir, 'g8'), step, data, params: initial(), shapes },
+      { exportAdapter: async () => 'x', onRollback: (m) => notes.push(m) },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DivergenceError);
+    expect((err as Error).message).toMatch(
+      /^Training stopped at step \d+: the loss exploded .* again after a rollback .* learning rate \(4\.00\) is too high/,
+    );
+    expect(notes).toHaveLength(1);
   });
 });

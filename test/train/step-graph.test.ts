@@ -107,6 +107,27 @@ describe('buildStepGraph', () => {
     expect(loss.data[0]).toBeCloseTo(total / B, 10);
   });
 
+  it('min-SNR γ = 0 is plain MSE (not a zero loss), and a γ above every SNR is plain MSE too', () => {
+    const run = (minSnrGamma?: number) => {
+      const step = buildStepGraph(
+        options(FAMILIES['tiny-sd1'], minSnrGamma === undefined ? {} : { minSnrGamma }),
+      );
+      const names = step.params.flatMap((p) => [p.up.name!]);
+      const [loss, ...grads] = evaluate64(
+        [step.loss, ...names.map((n) => step.outputs[gradName(n)])],
+        feedsFor(step),
+      );
+      return { loss: loss.data[0], grads: grads.flatMap((g) => Array.from(g.data)) };
+    };
+    const [plain, off, huge, five] = [run(), run(0), run(10_000), run(5)];
+    expect(plain.loss).toBeGreaterThan(0);
+    expect(off.loss).toBe(plain.loss);
+    expect(off.grads).toEqual(plain.grads);
+    expect(off.grads.some((v) => v !== 0)).toBe(true);
+    expect(huge.loss).toBeCloseTo(plain.loss, 12); // ε: min(SNR, γ)/SNR = 1 once γ exceeds SNR(t = 0) ≈ 1170
+    expect(five.loss).toBeLessThan(plain.loss * 0.9); // t = 37 has SNR ≫ 5: its term is down-weighted
+  });
+
   it('adds offset · N[B, C, 1, 1] to the ε target', () => {
     const step = buildStepGraph(options(FAMILIES['tiny-sd1'], { noiseOffset: 0.1 }));
     const offset = randomFeed([B, 4, 1, 1], 14);

@@ -54,7 +54,6 @@ export const compareCommand: CliCommand = {
     const tokenizer = await loadTokenizer({
       modelDir: isDir ? modelPath : dirname(modelPath),
       cacheDir,
-      allowDownload: true,
     });
     const model = await CheckpointModel.open(modelPath, { tokenizer, cacheDir, hash: false });
     try {

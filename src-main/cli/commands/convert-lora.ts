@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { convertLoRA } from '../../lora/convert';
+import { outputFileArg } from '../args';
 import { UsageError, type CliCommand, type CliIo } from '../io';
 
 const USAGE = `Usage: tessera convert-lora IN.safetensors --to kohya|peft --out OUT.safetensors [--dtype fp16|bf16|fp32] [--allow-drop]
@@ -37,8 +38,8 @@ export const convertLoraCommand: CliCommand = {
       throw new UsageError(`--to must be kohya or peft, not "${values.to}"`);
     if (values.dtype !== undefined && !Object.hasOwn(DTYPES, values.dtype))
       throw new UsageError(`--dtype must be fp16, bf16 or fp32, not "${values.dtype}"`);
-    const [input, output] = paths.map((p) => resolve(io.cwd, p));
-    const result = await convertLoRA(input, output, values.to, {
+    const input = resolve(io.cwd, paths[0]);
+    const result = await convertLoRA(input, await outputFileArg(paths[1], io.cwd), values.to, {
       allowDrop: values['allow-drop'] === true,
       ...(values.dtype ? { dtype: DTYPES[values.dtype as keyof typeof DTYPES] } : {}),
     });

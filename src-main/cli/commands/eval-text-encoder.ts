@@ -21,8 +21,8 @@ tokens, SDXL's two encoders joined on channels. Writes 'context' [1, 77·chunks,
   --out FILE      where to write the tensors
   --clip-skip N   1 = last layer (default), 2 = penultimate … (SD1/SD2; SDXL ignores it)
   --negative      encode as a negative prompt (SDXL: an empty one gives zeros)
-  --tokenizer DIR a folder holding bpe_simple_vocab_16e6.txt.gz or merges.txt
-                  (default: the model's tokenizer/ folder, or the folder next to the file)
+  --tokenizer DIR a folder holding bpe_simple_vocab_16e6.txt.gz or merges.txt (default: the model's
+                  tokenizer/ folder, the folder next to the file, or the copy shipped with Tessera)
   --cache DIR     where compiled ONNX models are kept (default: <tmp>/tessera-onnx-cache)`;
 
 interface EvalArgs {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadLoRA } from '../../lora/load';
 import { mergeLoRA } from '../../lora/merge';
-import { numberArg } from '../args';
+import { numberArg, outputFileArg } from '../args';
 import { UsageError, type CliCommand, type CliIo } from '../io';
 
 const USAGE = `Usage: tessera merge --model BASE.safetensors --lora L.safetensors --out OUT.safetensors [--scale S] [--dtype keep|fp16|fp32]
@@ -31,7 +31,7 @@ export const mergeCommand: CliCommand = {
     if (!v.model || !v.lora || !v.out) throw new UsageError('merge needs --model, --lora and --out');
     if (!Object.hasOwn(DTYPES, v.dtype)) throw new UsageError('--dtype must be keep, fp16 or fp32');
     const { adapter } = await loadLoRA(resolve(io.cwd, v.lora));
-    const result = await mergeLoRA(resolve(io.cwd, v.model), adapter, resolve(io.cwd, v.out), {
+    const result = await mergeLoRA(resolve(io.cwd, v.model), adapter, await outputFileArg(v.out, io.cwd), {
       strength: numberArg('--scale', v.scale, -10, 10, 1),
       dtype: DTYPES[v.dtype as keyof typeof DTYPES],
     });

@@ -9,7 +9,7 @@ import { loadTokenizer } from '../../models/tokenizer-files';
 import { CheckpointModel } from '../../sample/checkpoint-model';
 import { isSamplerName, SAMPLERS } from '../../sample/samplers/index';
 import { txt2img } from '../../sample/txt2img';
-import { cacheDirArg, COMPUTE_USAGE, computeArgs, numberArg } from '../args';
+import { cacheDirArg, COMPUTE_USAGE, computeArgs, numberArg, outputFileArg } from '../args';
 import { UsageError, type CliCommand, type CliIo } from '../io';
 
 const USAGE = `Usage: tessera sample --model M --prompt TEXT --out FILE.png [options]
@@ -23,7 +23,7 @@ Renders one image. The PNG carries A1111's "parameters" text, so A1111 and Comfy
   --cfg X             (default 7)          --width W --height H (default 512, 1024 for SDXL)
   --sampler NAME      ${Object.keys(SAMPLERS).join(', ')} (default euler_a)
   --clip-skip N       (default 1)          --tiled     decode in tiles (less memory)
-  --cache DIR         where compiled models and the tokenizer live
+  --cache DIR         where compiled models live
 ${COMPUTE_USAGE[1]}`;
 
 export const sampleCommand: CliCommand = {
@@ -62,7 +62,6 @@ export const sampleCommand: CliCommand = {
     const tokenizer = await loadTokenizer({
       modelDir: isDir ? modelPath : dirname(modelPath),
       cacheDir,
-      allowDownload: true,
     });
     const clipSkip = numberArg('--clip-skip', v['clip-skip'], 1, 12, 1);
     const model = await CheckpointModel.open(modelPath, {
@@ -96,7 +95,7 @@ export const sampleCommand: CliCommand = {
         height: numberArg('--height', v.height, 8, 4096, size),
         ...(lora ? { lora } : {}),
       });
-      const out = resolve(io.cwd, v.out);
+      const out = await outputFileArg(v.out, io.cwd);
       await writeFile(out, result.png);
       io.out(`${out}`);
       io.out(result.parameters);

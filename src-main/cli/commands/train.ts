@@ -26,7 +26,7 @@ const USAGE = [
   '',
   `  --preset ID                ${PRESETS.map((p) => p.id).join(', ')}`,
   '  --prompts FILE             preview prompts (kohya prompt-file syntax)',
-  '  --cache DIR                latents, compiled models and the tokenizer',
+  '  --cache DIR                latents and compiled models',
   '  --continue LORA            start from this LoRA (same targets, rank, alpha) instead of zero',
   ...COMPUTE_USAGE,
   ...optionLines,

@@ -19,9 +19,21 @@ export function quoteName(name: string): string {
   return quoted.length > 120 ? `${quoted.slice(0, 117)}...` : quoted;
 }
 
+/** The file-system codes a user can act on, in words. */
+const CODE_WORDS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or folder',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  EROFS: 'the disk is read-only',
+};
+
 function describe(err: unknown): string {
-  if (err instanceof Error) return (err as NodeJS.ErrnoException).code ?? err.message;
-  return String(err);
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as NodeJS.ErrnoException).code;
+  if (!code) return err.message;
+  return CODE_WORDS[code] ? `${CODE_WORDS[code]}, ${code}` : code;
 }
 
 /** A file-system call whose failure becomes a `SafetensorsError`; only I/O is wrapped, so bugs stay visible. */

@@ -2,6 +2,7 @@
 // fsynced and renamed over the target (atomic). Layout rules: ../shared/reference/checkpoints-and-lora-formats.md §B.1.
 
 import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { f32ToBf16, f32ToF16, type SafetensorsDType } from './dtype';
 import { io, quoteName, SafetensorsError } from './error';
@@ -75,7 +76,7 @@ export async function writeSafetensors(
     typeof t.data === 'function' ? undefined : bytesFor(path, entries[i], t.data),
   );
   const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  const fh = await io(path, 'cannot create the temp file', open(temp, 'wx'));
+  const fh = await io(path, `cannot create a file in the folder ${dirname(path)}`, open(temp, 'wx'));
   let closed = false;
   try {
     const prefix = new Uint8Array(8);

@@ -144,12 +144,14 @@ export class DatasetState {
     this.filter = filter;
   }
 
-  /** Saves one caption and shows it at once (the watcher's re-list follows). */
+  /** Saves one caption and shows it at once, then re-lists (a listing read before the save is dropped). */
   async saveCaption(rel: string, caption: string): Promise<void> {
     try {
       await this.#api.writeCaption(this.project, rel, caption);
       this.images = this.images.map((i) => (i.rel === rel ? { ...i, caption, tags: splitTags(caption) } : i));
       this.status = `Caption of ${rel} saved.`;
+      // NOTE: a re-list already in flight may have read the old .txt; it must not undo the save on screen.
+      void this.refresh();
     } catch (err) {
       this.error = toErrorData(err);
     }

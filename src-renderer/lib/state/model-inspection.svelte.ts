@@ -12,6 +12,8 @@ export const ERROR_TITLES: Readonly<Record<ApiErrorCode, string>> = {
   MALFORMED_FILE: 'This file is damaged or incomplete',
   UNAUTHORIZED: 'This page needs its access token',
   FORBIDDEN: 'Access refused',
+  OUT_OF_MEMORY: 'Not enough memory for this',
+  DISK_FULL: 'The disk is full',
   INTERNAL: 'Something went wrong inside Tessera',
 };
 

@@ -19,10 +19,10 @@ export type Subscribe = (name: string, listener: (payload: unknown) => void) => 
 /** Chart points are capped so a week-long run still draws fast; older points are thinned 2:1. */
 export const MAX_POINTS = 4000;
 
-export function thin<T>(points: T[]): T[] {
+export function thin<T>(points: T[], keep: (point: T) => boolean = () => false): T[] {
   return points.length <= MAX_POINTS
     ? points
-    : points.filter((_, i) => i % 2 === 0 || i === points.length - 1);
+    : points.filter((p, i) => i % 2 === 0 || i === points.length - 1 || keep(p));
 }
 
 export class TrainingState {
@@ -142,7 +142,7 @@ export class TrainingState {
   #onProgress({ jobId, progress }: { jobId: string; progress: Progress }): void {
     const job = this.jobs.find((j) => j.id === jobId);
     if (job) this.#onJob({ ...job, progress });
-    this.metrics = thin([...this.metrics, progress]);
+    this.metrics = thin([...this.metrics, progress], (m) => m.note !== undefined); // keep the guard's notes
   }
 
   #onSample({ sample }: { jobId: string; sample: SampleInfo }): void {

@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src-main/cli/main';
 import { loadLoRA } from '../../../src-main/lora/load';
@@ -46,6 +49,27 @@ describe('tessera convert-lora and export', () => {
       orig.adapter.modules.map((m) => m.module).sort(),
     );
     expect(back.adapter.metadata['modelspec.trigger_phrase']).toBe('ink, sketch');
+  });
+
+  it('export, merge and convert-lora (run as a command) create an output folder that does not exist yet', async () => {
+    const tessera = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'src-main/cli/main.ts', ...args], {
+        cwd: join(import.meta.dirname, '..', '..', '..'),
+      });
+    const out = (name: string) => join(dir, 'new', name, 'deeper', `${name}.safetensors`);
+    await tessera('export', paths['tiny-sd1-lora'], out('export'), '--format', 'peft');
+    await tessera(
+      'merge',
+      '--model',
+      paths['tiny-sd1'],
+      '--lora',
+      paths['tiny-sd1-lora'],
+      '--out',
+      out('merge'),
+    );
+    await tessera('convert-lora', paths['tiny-sd1-lora'], '--to', 'peft', '--out', out('convert'));
+    for (const name of ['export', 'merge', 'convert']) expect(existsSync(out(name)), name).toBe(true);
+    expect((await loadLoRA(out('export'))).naming).toBe('peft');
   });
 
   it('explains bad options as usage errors', async () => {

@@ -88,14 +88,22 @@ describe('evalTextEncoder', () => {
     expect((await readTensorF32(header, 'context')).every((v) => v === 0)).toBe(true);
   });
 
-  it('rejects a missing option or a bad clip skip as usage errors, and names where the tokenizer was sought', async () => {
+  it('rejects a missing option or a bad clip skip as usage errors; without --tokenizer uses the shipped vocabulary', async () => {
     await expect(evalTextEncoder(['--model', 'm', '--out', 'o'], captured())).rejects.toThrow(UsageError);
     await expect(evalTextEncoder(['--model', 'm', '--out', 'o'], captured())).rejects.toThrow(
       /needs --prompt/,
     );
     const bad = ['--model', 'm', '--prompt', 'x', '--out', 'o', '--clip-skip', '0'];
     await expect(evalTextEncoder(bad, captured())).rejects.toThrow(/--clip-skip must be a whole number/);
-    const noTok = ['--model', paths['tiny-sd1'], '--prompt', 'x', '--out', 'o.safetensors'];
-    await expect(evalTextEncoder(noTok, captured())).rejects.toThrow(/CLIP tokenizer files not found/);
+    // Nothing beside the model and no --tokenizer: resources/clip-bpe (issue 19), the same ids as the shared copy.
+    const shipped = ['--model', paths['tiny-sd1'], '--prompt', 'a cat', '--out', 'shipped.safetensors'];
+    expect(await evalTextEncoder(shipped, captured())).toBe(0);
+    const given = ['--model', paths['tiny-sd1'], '--prompt', 'a cat', '--out', 'given.safetensors'];
+    expect(await evalTextEncoder([...given, '--tokenizer', bpeDir], captured())).toBe(0);
+    const context = async (name: string) =>
+      readTensorF32(await readSafetensorsHeader(join(dir, name)), 'context');
+    expect(Array.from(await context('shipped.safetensors'))).toEqual(
+      Array.from(await context('given.safetensors')),
+    );
   });
 });

@@ -67,6 +67,22 @@ describe('tessera sample', () => {
     });
   });
 
+  it('writes the A1111 model hash of a single file, and no empty one for a diffusers folder', async () => {
+    const fields = async (model: string, out: string) => {
+      const io = memoryIo(dir);
+      const args = ['sample', '--model', model, '--prompt', 'ink', '--steps', '1', '--width', '16'];
+      expect(await runCli([...args, '--height', '16', '--cache', 'cache', '--out', out], io)).toBe(0);
+      const png = new Uint8Array(await readFile(join(dir, out)));
+      return parseA1111Parameters(readPngText(png).find((e) => e.keyword === 'parameters')!.text).fields;
+    };
+    const file = await fields(paths['tiny-sd1'], 'file.png');
+    expect(file['Model hash']).toMatch(/^[0-9a-f]{10}$/);
+    expect(file.Model).toBe('tiny-sd1');
+    const folder = await fields(paths['tiny-sd1-diffusers'], 'folder.png');
+    expect(folder).not.toHaveProperty('Model hash');
+    expect(folder.Model).toBe('tiny-sd1-diffusers');
+  });
+
   it('names a missing option as a usage error', async () => {
     const io = memoryIo(dir);
     expect(await runCli(['sample', '--model', 'x'], io)).toBe(2);

@@ -43,7 +43,8 @@ afterAll(async () => {
 /** Runs `tessera train` into `out`; with `killAfter`, SIGKILLs it once that text appears on stdout. */
 function train(
   out: string,
-  killAfter?: RegExp,
+  killAfter?: RegExp | number,
+  cache = join(dir, 'cache'),
 ): Promise<{ code: number | null; signal: string | null; stdout: string }> {
   const entry = ['--import', 'tsx', 'src-main/cli/main.ts', 'train'];
   const flags = [
@@ -56,7 +57,7 @@ function train(
     '--name',
     'ink',
     '--cache',
-    join(dir, 'cache'),
+    cache,
     '--resolution',
     '64',
     '--max-steps',
@@ -82,8 +83,10 @@ function train(
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      if (killAfter && killAfter.test(stdout)) child.kill('SIGKILL');
+      if (killAfter instanceof RegExp && killAfter.test(stdout)) child.kill('SIGKILL');
     });
+    const timer = typeof killAfter === 'number' ? setTimeout(() => child.kill('SIGKILL'), killAfter) : null;
+    child.on('exit', () => timer && clearTimeout(timer));
     child.on('error', reject);
     child.on('exit', (code, signal) => resolveRun({ code, signal, stdout }));
   });
@@ -110,5 +113,24 @@ describe('tessera train', () => {
       await weights(join(dir, 'killed', 'ink.safetensors')),
     ];
     expect(a.equals(b)).toBe(true);
+  });
+
+  it('survives SIGKILL at arbitrary moments (compiling, training, writing checkpoints and exports): same bytes', async () => {
+    const straight = await weights(join(dir, 'straight', 'ink.safetensors')); // from the test above
+    // Kill times spread over start-up, the first compile (a cold cache), steps and saves; fixed, so reproducible.
+    const delays = [1200, 2600, 4100, 5300, 6900, 8800];
+    const out = join(dir, 'faults');
+    const cache = join(dir, 'cache-faults');
+    const kills: string[] = [];
+    for (const delay of delays) {
+      const run = await train(out, delay, cache);
+      if (run.code === 0) break;
+      expect(run.signal).toBe('SIGKILL');
+      kills.push(run.stdout.match(/step \d+\/20/g)?.at(-1) ?? 'before step 1');
+    }
+    const last = await train(out, undefined, cache);
+    expect(last.code, last.stdout).toBe(0);
+    expect(kills.length).toBeGreaterThan(2);
+    expect((await weights(join(out, 'ink.safetensors'))).equals(straight), kills.join(', ')).toBe(true);
   });
 });

@@ -82,7 +82,9 @@ describe('readSafetensorsHeader', () => {
   });
 
   it('reports a missing file as a SafetensorsError', async () => {
-    expect(await problem(join(dir, 'missing.safetensors'))).toBe('cannot open (ENOENT)');
+    expect(await problem(join(dir, 'missing.safetensors'))).toBe(
+      'cannot open (no such file or folder, ENOENT)',
+    );
   });
 });
 

@@ -191,8 +191,11 @@ describe('writeSafetensors failures', () => {
 });
 
 describe('writeSafetensors file-system failures', () => {
-  it('reports a missing folder as a SafetensorsError naming the target', async () => {
-    const path = join(dir, 'no-such-folder', 'x.safetensors');
-    await expect(writeSafetensors(path, [])).rejects.toThrow(`${path}: cannot create the temp file (ENOENT)`);
+  it('reports a missing folder as a SafetensorsError naming the target and the folder, in words', async () => {
+    const folder = join(dir, 'no-such-folder');
+    const path = join(folder, 'x.safetensors');
+    await expect(writeSafetensors(path, [])).rejects.toThrow(
+      `${path}: cannot create a file in the folder ${folder} (no such file or folder, ENOENT)`,
+    );
   });
 });
