@@ -11,7 +11,6 @@ import { FAMILIES } from '../models/families';
 export type Consumer = ConsumerCompatibility['consumer'];
 export const CONSUMERS: readonly Consumer[] = ['a1111', 'forge', 'comfyui', 'invokeai', 'diffusers', 'kohya'];
 
-
 /** How a key names its module (§D.7 rows; text-encoder keys in kohya spelling are their own row). */
 export type KeyStyle =
   | 'kohya-diffusers'
