@@ -101,6 +101,7 @@ export class TrainingService {
       if (info.layout === 'lora') problems.push(`${request.modelPath} is a LoRA, not a base model.`);
       else if (info.family === 'unknown')
         problems.push(`${request.modelPath}: not a Stable Diffusion 1.x, 2.x or XL checkpoint.`);
+      else if (info.refusal) problems.push(`${request.modelPath}: ${info.refusal}.`);
       warnings.push(...info.warnings);
     } catch (err) {
       problems.push(err instanceof Error ? err.message : String(err));

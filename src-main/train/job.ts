@@ -8,6 +8,7 @@ import type { TensorValue } from '../engine';
 import { devices } from '../engine/runtime/providers';
 import { buildLatentCache } from '../dataset/latent-cache';
 import type { LoRAAdapter } from '../lora/adapter-weights';
+import { targetsOf } from '../lora/adapter-weights';
 import { exportKohya } from '../lora/export-kohya';
 import { cachedFileSha256, legacyModelHash } from '../lora/hashes';
 import { loraInputNames, type InjectModule } from '../lora/inject';
@@ -192,6 +193,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
 
   const plan: LoRAPlan = {
     family: family.id,
+    config: family,
     targetSet: config.targets,
     rank: config.rank,
     alpha: config.alpha,
@@ -279,6 +281,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
         ...(final ? { trainingFinishedAt: Date.now() / 1000 } : {}),
         extra: { 'tessera.step': String(at) },
       },
+      targets: targetsOf(family),
     });
     return path;
   };

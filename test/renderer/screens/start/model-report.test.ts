@@ -15,6 +15,8 @@ const info: ModelInfo = {
   variant: 'normal',
   prediction: 'epsilon',
   evidence: ['LoRA keys use kohya naming'],
+  architecture: [],
+  refusal: null,
   components: [
     { name: 'unet', present: true, tensors: 2166, params: 23_000_000, dtypes: { F16: 1444, F32: 722 } },
     { name: 'text_encoder', present: false, tensors: 0, params: 0, dtypes: {} },
