@@ -94,7 +94,7 @@ const list = (xs: readonly (number | string)[]) => xs.join('/');
 
 /**
  * The architecture in lines for people (`tessera info`).
- * @example describeArchitecture(FAMILIES.sd1)[0] === 'UNet: 4 levels 320/640/1280/1280, 2 ResBlocks per level, …'
+ * @example describeArchitecture(FAMILIES.sd1)[0] === 'UNet: 4 levels 320/640/1280/1280, 2 ResBlock(s) per level, …'
  */
 export function describeArchitecture(config: FamilyConfig): string[] {
   const u = config.unet;
@@ -102,7 +102,7 @@ export function describeArchitecture(config: FamilyConfig): string[] {
   const heads = levels.map((i) => (u.attention[i] ? attentionHeads(u, i) : '-'));
   const midHeads = attentionHeads(u, levels.length - 1);
   const lines = [
-    `UNet: ${levels.length} levels ${list(u.blockOutChannels)}, ${u.layersPerBlock} ResBlocks per level, ` +
+    `UNet: ${levels.length} levels ${list(u.blockOutChannels)}, ${u.layersPerBlock} ResBlock(s) per level, ` +
       `in ${u.inChannels} / out ${u.outChannels} channels`,
     `  transformer depth per level ${list(u.transformerDepth)}, heads ${list(heads)}, ` +
       (u.midBlock ? `mid block depth ${u.midTransformerDepth} (${midHeads} heads)` : 'no mid block'),
@@ -121,7 +121,7 @@ export function describeArchitecture(config: FamilyConfig): string[] {
     );
   const v = config.vae;
   lines.push(
-    `VAE: ${v.blockOutChannels.length} levels ${list(v.blockOutChannels)}, ${v.layersPerBlock} ResBlocks per level, ` +
+    `VAE: ${v.blockOutChannels.length} levels ${list(v.blockOutChannels)}, ${v.layersPerBlock} ResBlock(s) per level, ` +
       `${v.latentChannels} latent channels, scaling ${v.scalingFactor}`,
   );
   return lines;
