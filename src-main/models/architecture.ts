@@ -84,6 +84,23 @@ export function architectureProblems(config: FamilyConfig): string[] {
   return problems;
 }
 
+/** The CLIP BPE vocabulary prompts are tokenized with (tokenizer.ts: 512 byte tokens, 48,894 merges, 2 specials). */
+const CLIP_VOCAB = 49408;
+
+/**
+ * What keeps a buildable model from being sampled or trained (its graphs still build and evaluate).
+ * @example usageProblems(tinyPipe) // ['text_encoder: a 1000-token vocabulary …']
+ */
+export function usageProblems(config: FamilyConfig): string[] {
+  return config.textEncoders
+    .filter((t) => t.vocab < CLIP_VOCAB)
+    .map(
+      (t) =>
+        `${t.component}: a ${t.vocab}-token vocabulary, smaller than the ${CLIP_VOCAB}-token CLIP tokenizer prompts ` +
+        'are encoded with (a model with its own small tokenizer cannot be sampled or trained yet)',
+    );
+}
+
 /** Throws `ArchitectureError` listing every problem. */
 export function assertBuildable(config: FamilyConfig): void {
   const problems = architectureProblems(config);

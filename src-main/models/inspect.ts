@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComponentInfo, ModelInfo } from '../api/contract';
 import { readTensorF32, type SafetensorsHeader, type TensorEntry } from '../formats/safetensors/index';
-import { describeArchitecture } from './architecture';
+import { describeArchitecture, usageProblems } from './architecture';
 import { componentFiles, readDiffusersFiles, readHeader } from './checkpoint-files';
 import { detectCheckpoint, detectDiffusers, type Detection } from './detect';
 import { detectLoRA, looksLikeLoRA, parseLoRAKey } from './detect-lora';
@@ -73,7 +73,9 @@ function completeness(name: string, have: Tensors, want: { key: string; shape: n
 
 function refusalOf(d: Detection, problems: string[]): string | null {
   if (d.refusal) return d.refusal;
-  return problems.length ? `its tensors do not cover the model: ${problems.join('; ')}` : null;
+  if (problems.length) return `its tensors do not cover the model: ${problems.join('; ')}`;
+  const unusable = d.architecture ? usageProblems(d.architecture) : [];
+  return unusable.length ? unusable.join('; ') : null;
 }
 
 // Every single-file prefix any family uses; they are distinct, so grouping needs no detected config.

@@ -1,6 +1,8 @@
 // One training run, start to finish, as the worker runs it: open the model, scan the dataset, fill the latent
 // cache, plan and initialise the LoRA, compile one training step per batch shape, run the loop, and export
 // kohya adapters (checkpoints and final) and preview images into the run folder.
+import { ModelFormatError } from '../models/errors';
+import { inspectModel } from '../models/inspect';
 import { appendFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -133,6 +135,13 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
   await writeFile(join(spec.runDir, 'job.json'), JSON.stringify(spec, null, 2));
 
   stage('Opening the model');
+  const { refusal } = await inspectModel(spec.modelPath); // the same check as the Start screen and the plan
+  if (refusal)
+    throw new ModelFormatError(
+      spec.modelPath,
+      'unusable',
+      `${spec.modelPath} cannot be trained on: ${refusal}`,
+    );
   const ckpt = await openCheckpoint(spec.modelPath);
   const family = ckpt.config;
   const isDir = (await stat(spec.modelPath)).isDirectory();

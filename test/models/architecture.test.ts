@@ -201,7 +201,9 @@ describe('tiny variants in both layouts', () => {
     it(`${name}: both layouts load with the declared architecture; parameters = sum of tensors`, async () => {
       for (const path of [paths[name], paths[`${name}-diffusers`]]) {
         const info = await inspectModel(path);
-        expect(info.refusal).toBeNull();
+        // The test-pipeline shape has a 1000-token vocabulary: it builds and runs, but prompts cannot be encoded.
+        if (name === 'tiny-pipe') expect(info.refusal).toMatch(/text_encoder: a 1000-token vocabulary/);
+        else expect(info.refusal).toBeNull();
         expect(info.architecture).toEqual(describeArchitecture(config));
         const ckpt = await openCheckpoint(path);
         const unet = info.components.find((c) => c.name === 'unet')!;
