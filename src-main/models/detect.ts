@@ -32,6 +32,7 @@ export interface Detection {
 /** Stage 1: what the keys say about the UNet and text encoders. */
 export interface CheckpointStructure {
   has: (key: string) => boolean;
+  keys: readonly string[];
   metadata: Readonly<Record<string, string>>;
   modelChannels: number | null;
   inChannels: number | null;
@@ -98,6 +99,44 @@ export const FAMILY_SIGNATURES: readonly Signature<ModelFamily, CheckpointStruct
   },
 ];
 
+const anyKey = (s: CheckpointStructure, pattern: RegExp) => s.keys.some((k) => pattern.test(k));
+
+/** What a file that is no SD1/SD2/SDXL checkpoint is, in one line (checked only when no family matched). */
+export const OTHER_MODEL_SIGNATURES: readonly Signature<string, CheckpointStructure>[] = [
+  {
+    value: 'a Stable Diffusion 3 model (MMDiT transformer, not a UNet)',
+    test: (s) => anyKey(s, /(^|\.)joint_blocks\.0\.context_block\./),
+    says: 'joint_blocks.*.context_block → SD3 MMDiT',
+  },
+  {
+    value: 'a FLUX model (a transformer with double and single stream blocks, not a UNet)',
+    test: (s) => anyKey(s, /(^|\.)double_blocks\.0\.img_attn\.|(^|\.)single_transformer_blocks\.0\./),
+    says: 'double_blocks.*.img_attn / single_transformer_blocks → FLUX',
+  },
+  {
+    value: 'a ControlNet (it steers a base model; it is not one)',
+    test: (s) => anyKey(s, /(^|\.)input_hint_block\.0\.|^controlnet_cond_embedding\./),
+    says: 'input_hint_block / controlnet_cond_embedding → ControlNet',
+  },
+  {
+    value: 'a textual-inversion embedding',
+    test: (s) =>
+      s.keys.length <= 4 &&
+      s.keys.some((k) => ['emb_params', 'clip_l', 'clip_g', 'string_to_param.*'].includes(k)),
+    says: 'a handful of embedding vectors → textual inversion',
+  },
+  {
+    value: 'a VAE on its own (no UNet or text encoder)',
+    test: (s) => s.has('encoder.conv_in.weight') && s.has('decoder.conv_out.weight'),
+    says: 'encoder./decoder. keys without prefixes → standalone VAE',
+  },
+  {
+    value: 'a text encoder on its own (no UNet or VAE)',
+    test: (s) => anyKey(s, /^(text_model\.)?embeddings\.token_embedding\.weight$|^token_embedding\.weight$/),
+    says: 'text-model keys without a UNet → standalone text encoder',
+  },
+];
+
 export const VARIANT_SIGNATURES: readonly Signature<Variant, Pick<CheckpointStructure, 'inChannels'>>[] = [
   {
     value: 'inpaint',
@@ -152,6 +191,7 @@ export function checkpointStructure(
   const projIn = firstShape(keys, /^model\.diffusion_model\..*\.1\.proj_in\.weight$/);
   return {
     has: (key) => keys.has(key),
+    keys: [...keys.keys()],
     metadata,
     modelChannels: conv ? conv[0] : null,
     inChannels: conv ? conv[1] : null,
@@ -247,6 +287,8 @@ export function detectCheckpoint(keys: KeyTable, metadata: Readonly<Record<strin
   const familyRow = firstMatch(FAMILY_SIGNATURES, s);
   let family: ModelFamily = familyRow ? familyRow.value : 'unknown';
   evidence.push(familyRow ? familyRow.says : 'no known text-encoder or UNet signature matched');
+  const other = familyRow ? undefined : firstMatch(OTHER_MODEL_SIGNATURES, s);
+  if (other) evidence.push(other.says);
   const variantRow = firstMatch(VARIANT_SIGNATURES, s);
   if (variantRow) evidence.push(variantRow.says);
   const prediction = predictionOf(family, s, evidence, warnings);
@@ -256,14 +298,13 @@ export function detectCheckpoint(keys: KeyTable, metadata: Readonly<Record<strin
   const configId = matchConfig(family, prediction, fits) ?? fullSizeRow(family);
   if (configId) evidence.push(`defaults (heads, norms, resolution) from the ${configId} family row`);
   const derived = derive(
-    () => {
-      const row = FAMILIES[configId as FamilyId];
-      return architectureFromKeys((k) => keys.get(k)?.shape, metadata, row);
-    },
+    () => architectureFromKeys((k) => keys.get(k)?.shape, metadata, FAMILIES[configId as FamilyId]),
     configId,
     evidence,
     'tensor shapes',
   );
+  if (other)
+    derived.refusal = `this is ${other.value}; Tessera trains Stable Diffusion 1.x, 2.x and XL UNets`;
   return {
     layout: 'single-file',
     family,

@@ -42,7 +42,12 @@ function labelOf(d: Detection): string {
       : FAMILIES[d.family].label;
   const variant =
     d.variant === 'inpaint' ? ' — inpainting' : d.variant === 'ip2p' ? ' — instruct-pix2pix' : '';
-  return d.layout === 'lora' ? `LoRA for ${base}` : base + variant;
+  const row = d.configId ? FAMILIES[d.configId] : null;
+  const own =
+    d.architecture && row && describeArchitecture(d.architecture).join() !== describeArchitecture(row).join()
+      ? ' (own architecture)'
+      : '';
+  return d.layout === 'lora' ? `LoRA for ${base}` : base + variant + own;
 }
 
 /** What a component's tensors lack against the derived key list: problems refuse, extras only warn. */
@@ -178,12 +183,15 @@ function summaryOf(
 
 async function inspectFolder(dir: string): Promise<ModelInfo> {
   const files = await readDiffusersFiles(dir);
-  if (!Object.keys(files.unet).length)
+  if (!Object.keys(files.unet).length) {
+    const pipeline = files.modelIndex?._class_name;
+    const what = typeof pipeline === 'string' ? ` (model_index.json says ${pipeline})` : '';
     throw new ModelFormatError(
       dir,
       'not-a-model',
-      `${dir} is a folder without unet/config.json, so it is not a diffusers Stable Diffusion pipeline.`,
+      `${dir} is a folder without unet/config.json${what}, so it is not a diffusers Stable Diffusion 1.x, 2.x or XL pipeline.`,
     );
+  }
   const detection = detectDiffusers(files);
   const config = detection.architecture;
   const warnings = [...detection.warnings];

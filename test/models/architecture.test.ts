@@ -120,6 +120,20 @@ describe('what cannot be built is refused at detection', () => {
     expect(d.refusal).toMatch(why);
   });
 
+  it.each([
+    [['model.diffusion_model.joint_blocks.0.context_block.attn.qkv.weight'], /Stable Diffusion 3 model/],
+    [['model.diffusion_model.double_blocks.0.img_attn.qkv.weight'], /FLUX model/],
+    [['double_blocks.0.img_attn.qkv.weight', 'single_blocks.0.linear1.weight'], /FLUX model/],
+    [['control_model.input_hint_block.0.weight', 'control_model.zero_convs.0.0.weight'], /ControlNet/],
+    [['emb_params'], /textual-inversion embedding/],
+    [['encoder.conv_in.weight', 'decoder.conv_out.weight'], /a VAE on its own/],
+  ])('names what an unsupported file is: %j', (names, what) => {
+    const d = detectCheckpoint(new Map(names.map((k) => [k, { shape: [1] }])));
+    expect(d.family).toBe('unknown');
+    expect(d.refusal).toMatch(what);
+    expect(d.refusal).toMatch(/Tessera trains Stable Diffusion 1\.x, 2\.x and XL UNets/);
+  });
+
   it('a single file whose up path does not mirror its down path', () => {
     const keys = new Map(singleFileKeys(FAMILIES['tiny-sd1']).map((k) => [k.key, k]));
     for (const k of [...keys.keys()]) if (k.includes('output_blocks.3.1.')) keys.delete(k);
