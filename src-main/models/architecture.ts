@@ -144,4 +144,23 @@ export function describeArchitecture(config: FamilyConfig): string[] {
   return lines;
 }
 
+/** Runs a derivation and checks it; an `ArchitectureError` becomes the detection's refusal (bugs still throw). */
+export function deriveChecked(
+  build: () => FamilyConfig,
+  configId: string | null,
+  evidence: string[],
+  source: string,
+): { architecture: FamilyConfig | null; refusal: string | null } {
+  if (!configId) return { architecture: null, refusal: 'not a Stable Diffusion 1.x, 2.x or XL model' };
+  try {
+    const architecture = build();
+    assertBuildable(architecture);
+    evidence.push(`architecture read from the ${source}`);
+    return { architecture, refusal: null };
+  } catch (err) {
+    if (err instanceof ArchitectureError) return { architecture: null, refusal: err.message };
+    throw err;
+  }
+}
+
 export { ArchitectureError };

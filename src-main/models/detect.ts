@@ -2,7 +2,8 @@
 // ordered tables of one-line signatures (family, variant, prediction). Single files and diffusers folders.
 // Follows ../shared/reference/checkpoints-and-lora-formats.md §F.1–F.4.
 import type { ModelFamily, ModelLayout } from '../api/contract';
-import { architectureFromDiffusers, assertBuildable, type ComponentJsons } from './architecture';
+import { architectureFromDiffusers, deriveChecked, type ComponentJsons } from './architecture';
+import { OTHER_MODEL_SIGNATURES } from './detect-other';
 import { architectureFromKeys } from './derive-keys';
 import { FAMILIES, FAMILY_IDS, type FamilyConfig, type FamilyId } from './families';
 import { diffusersUNetConfig } from './keymap/diffusers';
@@ -41,7 +42,7 @@ export interface CheckpointStructure {
   admChannels: number | null;
 }
 
-interface Signature<T, S> {
+export interface Signature<T, S> {
   value: T;
   test: (s: S) => boolean;
   says: string;
@@ -96,44 +97,6 @@ export const FAMILY_SIGNATURES: readonly Signature<ModelFamily, CheckpointStruct
     value: 'sd1',
     test: (s) => s.contextDim === 768 && s.linearProjection === false,
     says: 'UNet cross-attention 768 wide, 1×1-conv proj_in → SD1.x',
-  },
-];
-
-const anyKey = (s: CheckpointStructure, pattern: RegExp) => s.keys.some((k) => pattern.test(k));
-
-/** What a file that is no SD1/SD2/SDXL checkpoint is, in one line (checked only when no family matched). */
-export const OTHER_MODEL_SIGNATURES: readonly Signature<string, CheckpointStructure>[] = [
-  {
-    value: 'a Stable Diffusion 3 model (MMDiT transformer, not a UNet)',
-    test: (s) => anyKey(s, /(^|\.)joint_blocks\.0\.context_block\./),
-    says: 'joint_blocks.*.context_block → SD3 MMDiT',
-  },
-  {
-    value: 'a FLUX model (a transformer with double and single stream blocks, not a UNet)',
-    test: (s) => anyKey(s, /(^|\.)double_blocks\.0\.img_attn\.|(^|\.)single_transformer_blocks\.0\./),
-    says: 'double_blocks.*.img_attn / single_transformer_blocks → FLUX',
-  },
-  {
-    value: 'a ControlNet (it steers a base model; it is not one)',
-    test: (s) => anyKey(s, /(^|\.)input_hint_block\.0\.|^controlnet_cond_embedding\./),
-    says: 'input_hint_block / controlnet_cond_embedding → ControlNet',
-  },
-  {
-    value: 'a textual-inversion embedding',
-    test: (s) =>
-      s.keys.length <= 4 &&
-      s.keys.some((k) => ['emb_params', 'clip_l', 'clip_g', 'string_to_param.*'].includes(k)),
-    says: 'a handful of embedding vectors → textual inversion',
-  },
-  {
-    value: 'a VAE on its own (no UNet or text encoder)',
-    test: (s) => s.has('encoder.conv_in.weight') && s.has('decoder.conv_out.weight'),
-    says: 'encoder./decoder. keys without prefixes → standalone VAE',
-  },
-  {
-    value: 'a text encoder on its own (no UNet or VAE)',
-    test: (s) => anyKey(s, /^(text_model\.)?embeddings\.token_embedding\.weight$|^token_embedding\.weight$/),
-    says: 'text-model keys without a UNet → standalone text encoder',
   },
 ];
 
@@ -258,24 +221,6 @@ function fullSizeRow(family: ModelFamily): FamilyId | null {
   return family === 'unknown' ? null : family;
 }
 
-/** Runs a derivation and checks it; a failure becomes the detection's refusal. */
-function derive(
-  build: () => FamilyConfig,
-  configId: FamilyId | null,
-  evidence: string[],
-  source: string,
-): Pick<Detection, 'architecture' | 'refusal'> {
-  if (!configId) return { architecture: null, refusal: 'not a Stable Diffusion 1.x, 2.x or XL model' };
-  try {
-    const architecture = build();
-    assertBuildable(architecture);
-    evidence.push(`architecture read from the ${source}`);
-    return { architecture, refusal: null };
-  } catch (err) {
-    return { architecture: null, refusal: err instanceof Error ? err.message : String(err) };
-  }
-}
-
 /**
  * Detects a single-file checkpoint from its keys and shapes (no weights read).
  * @example detectCheckpoint(header.tensors, header.metadata).family === 'sdxl'
@@ -297,7 +242,7 @@ export function detectCheckpoint(keys: KeyTable, metadata: Readonly<Record<strin
     c.unet.blockOutChannels[0] === s.modelChannels && c.unet.crossAttentionDim === s.contextDim;
   const configId = matchConfig(family, prediction, fits) ?? fullSizeRow(family);
   if (configId) evidence.push(`defaults (heads, norms, resolution) from the ${configId} family row`);
-  const derived = derive(
+  const derived = deriveChecked(
     () => architectureFromKeys((k) => keys.get(k)?.shape, metadata, FAMILIES[configId as FamilyId]),
     configId,
     evidence,
@@ -430,7 +375,7 @@ export function detectDiffusers(files: DiffusersFiles): Detection {
   const configId =
     matchConfig(family, prediction, (c) => sameStructure(files.unet, c)) ?? fullSizeRow(family);
   if (configId) evidence.push(`names and defaults from the ${configId} family row`);
-  const derived = derive(
+  const derived = deriveChecked(
     () => architectureFromDiffusers(files, FAMILIES[configId as FamilyId]),
     configId,
     evidence,

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Graph, type Node, type TensorValue } from '../../src-main/engine';
 import { compileGraph } from '../../src-main/engine/runtime/compile';
-import { describeArchitecture } from '../../src-main/models/architecture';
+import { architectureProblems, describeArchitecture } from '../../src-main/models/architecture';
 import { detectCheckpoint, detectDiffusers } from '../../src-main/models/detect';
 import { architectureFromKeys } from '../../src-main/models/derive-keys';
-import { FAMILIES, type FamilyConfig, type FamilyId } from '../../src-main/models/families';
+import { FAMILIES, FAMILY_IDS, type FamilyConfig, type FamilyId } from '../../src-main/models/families';
 import { inspectModel } from '../../src-main/models/inspect';
 import { clipKeys } from '../../src-main/models/keymap/clip';
 import { clipTextConfig, diffusersKeys, diffusersUNetConfig } from '../../src-main/models/keymap/diffusers';
@@ -88,6 +88,11 @@ describe('full-size architectures derive exactly', () => {
     if (family !== 'sd2-v') expect(paramCount(diffusersKeys(a, 'text_encoder'))).toBe(FULL.clipL);
     expect(a.unet.upcastAttention).toBe(family === 'sd2-v');
     expect(a.vae.scalingFactor).toBe(family === 'sdxl' ? 0.13025 : 0.18215);
+  });
+
+  it('finds every family row and fixture variant buildable', () => {
+    for (const id of FAMILY_IDS) expect(architectureProblems(FAMILIES[id]), id).toEqual([]);
+    for (const [name, c] of Object.entries(TINY_VARIANTS)) expect(architectureProblems(c), name).toEqual([]);
   });
 
   it('describes the architecture in lines', () => {
