@@ -1,6 +1,6 @@
 // `tessera train` on architectures no family row has (make-tiny-checkpoints TINY_VARIANTS), in a child process:
-// a short run finishes, its kohya export follows the family's naming rules and loads back onto the same model
-// with every key applied; a model refused at inspection stops before any work.
+// a short run finishes, its kohya export follows the family's naming rules, loads back onto the same model
+// with every key applied and merges into it; a model refused at inspection stops before any work.
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensorsHeader } from '../../../src-main/formats/safetensors/index';
 import { targetsOf } from '../../../src-main/lora/adapter-weights';
 import { loadLoRA } from '../../../src-main/lora/load';
+import { mergeLoRA } from '../../../src-main/lora/merge';
 import { unetLoRATargets } from '../../../src-main/models/keymap/lora-names';
 import { openCheckpoint } from '../../../src-main/models/weights';
 import { injectModulesOf } from '../../../src-main/sample/checkpoint-model';
@@ -79,6 +80,10 @@ describe('tessera train on derived architectures', () => {
     expect(loaded.adapter.modules).toHaveLength(planned.length);
     expect(injectModulesOf(ckpt, loaded.adapter)).toHaveLength(planned.length);
     expect(keys).toHaveLength(3 * planned.length);
+    if (!name.endsWith('-diffusers')) {
+      const merged = await mergeLoRA(paths[name], loaded.adapter, join(out, 'merged.safetensors'));
+      expect(merged.mergedKeys).toHaveLength(planned.length); // every module baked into the base's own keys
+    }
   });
 
   it('refuses the test-pipeline shape (1000-token vocabulary) before any work, saying why', async () => {
