@@ -28,7 +28,8 @@ const { sd1: SD1, 'tiny-sd1': TINY_SD1, 'tiny-sdxl': TINY_SDXL } = FAMILIES;
 /**
  * Architectures no family row has, each written in both layouts (`<name>.safetensors`, `<name>-diffusers`):
  * the small test-pipeline shape library authors use, a distilled SD1 (one ResBlock per level, a level without
- * attention, no mid block), an SDXL with per-level depths, and a 9-channel inpainting UNet.
+ * attention, no mid block), an SDXL with per-level depths, and 9-channel inpainting and 8-channel
+ * instruct-pix2pix UNets.
  */
 export const TINY_VARIANTS: Readonly<Record<string, FamilyConfig>> = {
   'tiny-pipe': {
@@ -63,6 +64,7 @@ export const TINY_VARIANTS: Readonly<Record<string, FamilyConfig>> = {
     unet: { ...TINY_SDXL.unet, transformerDepth: [0, 2, 1], midTransformerDepth: 1 },
   },
   'tiny-inpaint': { ...TINY_SD1, unet: { ...TINY_SD1.unet, inChannels: 9 } },
+  'tiny-pix2pix': { ...TINY_SD1, unet: { ...TINY_SD1.unet, inChannels: 8 } },
 };
 
 export interface TinyCheckpointOptions {

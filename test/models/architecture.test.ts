@@ -244,10 +244,12 @@ describe('tiny variants in both layouts', () => {
     });
   }
 
-  it('the inpainting UNet takes 4-channel latents (mask 1, zero image latents) and differs from its 4-channel twin', async () => {
-    const inpaint = await outputs(paths['tiny-inpaint']);
+  it('inpainting and pix2pix UNets take 4-channel latents (mask 1, zero image latents), unlike their 4-channel twin', async () => {
     const plain = await outputs(paths['tiny-sd1']);
-    expect(inpaint.unet.length).toBe(plain.unet.length);
-    expect(Buffer.from(inpaint.unet.buffer).equals(Buffer.from(plain.unet.buffer))).toBe(false);
+    for (const name of ['tiny-inpaint', 'tiny-pix2pix']) {
+      const extra = await outputs(paths[name]);
+      expect(extra.unet.length).toBe(plain.unet.length);
+      expect(Buffer.from(extra.unet.buffer).equals(Buffer.from(plain.unet.buffer))).toBe(false);
+    }
   });
 });

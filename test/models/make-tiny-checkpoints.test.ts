@@ -44,6 +44,7 @@ describe('makeTinyCheckpoints', () => {
       'tiny-distilled',
       'tiny-sdxl-depths',
       'tiny-inpaint',
+      'tiny-pix2pix',
     ]);
   });
 
