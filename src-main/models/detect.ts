@@ -337,6 +337,16 @@ function sameStructure(unet: UNetJson, config: FamilyConfig): boolean {
   return STRUCTURE_FIELDS.every((f) => JSON.stringify(unet[f] ?? want[f]) === JSON.stringify(want[f]));
 }
 
+/** Base and context widths as a single file's rows are matched (so both layouts pick the same row). */
+function sameWidths(unet: UNetJson, config: FamilyConfig): boolean {
+  const channels = unet.block_out_channels;
+  return (
+    Array.isArray(channels) &&
+    channels[0] === config.unet.blockOutChannels[0] &&
+    unet.cross_attention_dim === config.unet.crossAttentionDim
+  );
+}
+
 function diffusersPrediction(files: DiffusersFiles, family: ModelFamily, evidence: string[]): Prediction {
   const type = files.scheduler?.prediction_type;
   if (type === 'v_prediction' || type === 'epsilon') {
@@ -373,7 +383,9 @@ export function detectDiffusers(files: DiffusersFiles): Detection {
   const prediction = diffusersPrediction(files, family, evidence);
   if (family === 'sd2' && prediction === 'v') family = 'sd2-v';
   const configId =
-    matchConfig(family, prediction, (c) => sameStructure(files.unet, c)) ?? fullSizeRow(family);
+    matchConfig(family, prediction, (c) => sameStructure(files.unet, c)) ??
+    matchConfig(family, prediction, (c) => sameWidths(files.unet, c)) ??
+    fullSizeRow(family);
   if (configId) evidence.push(`names and defaults from the ${configId} family row`);
   const derived = deriveChecked(
     () => architectureFromDiffusers(files, FAMILIES[configId as FamilyId]),

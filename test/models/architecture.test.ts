@@ -218,8 +218,10 @@ describe('tiny variants in both layouts', () => {
 
   for (const [name, config] of Object.entries(TINY_VARIANTS)) {
     it(`${name}: both layouts load with the declared architecture; parameters = sum of tensors`, async () => {
+      const labels: string[] = [];
       for (const path of [paths[name], paths[`${name}-diffusers`]]) {
         const info = await inspectModel(path);
+        labels.push(info.familyLabel);
         // The test-pipeline shape has a 1000-token vocabulary: it builds and runs, but prompts cannot be encoded.
         if (name === 'tiny-pipe') expect(info.refusal).toMatch(/text_encoder: a 1000-token vocabulary/);
         else expect(info.refusal).toBeNull();
@@ -229,6 +231,8 @@ describe('tiny variants in both layouts', () => {
         expect(unet.params).toBe(paramCount(unetKeys(ckpt.config.unet, 'ldm')));
         expect(paramCount(unetKeys(ckpt.config.unet, 'ldm'))).toBe(paramCount(unetKeys(config.unet, 'ldm')));
       }
+      expect(labels[1]).toBe(labels[0]); // both layouts lend defaults from the same family row
+      expect(labels[0]).toMatch(/\(own architecture\)$/);
     });
 
     it(`${name}: the single file and the diffusers folder give bit-identical UNet, text and VAE outputs`, async () => {
