@@ -1,11 +1,13 @@
 // Deterministic tiny random checkpoints with the exact SD key layouts (single files, a diffusers folder and
-// kohya LoRAs), generated from models/families.ts + models/keymap. Usage: tsx scripts/make-tiny-checkpoints.ts [outDir]
+// kohya LoRAs), generated from models/families.ts + models/keymap, plus architecture variants (TINY_VARIANTS)
+// in both layouts. Usage: tsx scripts/make-tiny-checkpoints.ts [outDir]
 // Each tensor's values depend only on (seed, single-file key), so the diffusers copy holds the same weights.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tensorFromF32, writeSafetensors, type TensorToWrite } from '../src-main/formats/safetensors/index';
 import { CONFIG_ID_KEY } from '../src-main/lora/metadata';
+import { ARCHITECTURE_HINT_KEY, architectureHint } from '../src-main/models/derive-keys';
 import { FAMILIES, type FamilyConfig } from '../src-main/models/families';
 import {
   clipTextConfig,
@@ -20,6 +22,50 @@ import {
 import { singleFileKeys, type ComponentName } from '../src-main/models/keymap/ldm';
 import { kohyaKeys, unetLoRATargets } from '../src-main/models/keymap/lora-names';
 import type { KeyShape, ParamKind } from '../src-main/models/keymap/params';
+
+const { sd1: SD1, 'tiny-sd1': TINY_SD1, 'tiny-sdxl': TINY_SDXL } = FAMILIES;
+
+/**
+ * Architectures no family row has, each written in both layouts (`<name>.safetensors`, `<name>-diffusers`):
+ * the small test-pipeline shape library authors use, a distilled SD1 (one ResBlock per level, a level without
+ * attention, no mid block), an SDXL with per-level depths, and 9-channel inpainting and 8-channel
+ * instruct-pix2pix UNets.
+ */
+export const TINY_VARIANTS: Readonly<Record<string, FamilyConfig>> = {
+  'tiny-pipe': {
+    ...TINY_SD1,
+    unet: {
+      ...SD1.unet,
+      blockOutChannels: [32, 64],
+      attention: [true, false],
+      transformerDepth: [1, 0],
+      headRule: { kind: 'heads', heads: 8 },
+      crossAttentionDim: 32,
+      sampleSize: 32,
+    },
+    textEncoders: [
+      { ...SD1.textEncoders[0], hidden: 32, layers: 5, diffusersLayers: 5, heads: 4, mlp: 37, vocab: 1000 },
+    ],
+    vae: { ...SD1.vae, blockOutChannels: [32, 32, 32, 32], layersPerBlock: 1 },
+  },
+  'tiny-distilled': {
+    ...TINY_SD1,
+    unet: {
+      ...TINY_SD1.unet,
+      layersPerBlock: 1,
+      attention: [true, false, true],
+      transformerDepth: [1, 0, 1],
+      midBlock: false,
+      midTransformerDepth: 0,
+    },
+  },
+  'tiny-sdxl-depths': {
+    ...TINY_SDXL,
+    unet: { ...TINY_SDXL.unet, transformerDepth: [0, 2, 1], midTransformerDepth: 1 },
+  },
+  'tiny-inpaint': { ...TINY_SD1, unet: { ...TINY_SD1.unet, inChannels: 9 } },
+  'tiny-pix2pix': { ...TINY_SD1, unet: { ...TINY_SD1.unet, inChannels: 8 } },
+};
 
 export interface TinyCheckpointOptions {
   seed?: number;
@@ -208,6 +254,15 @@ export async function makeTinyCheckpoints(
   for (const id of ['tiny-sd1', 'tiny-sdxl'] as const) {
     paths[`${id}-diffusers`] = join(outDir, `${id}-diffusers`);
     await writeDiffusersFolder(paths[`${id}-diffusers`], FAMILIES[id], opts);
+  }
+  for (const [name, config] of Object.entries(TINY_VARIANTS)) {
+    paths[name] = join(outDir, `${name}.safetensors`);
+    await writeSafetensors(paths[name], singleFileTensors(config, opts), {
+      'modelspec.prediction_type': config.prediction,
+      [ARCHITECTURE_HINT_KEY]: architectureHint(config),
+    });
+    paths[`${name}-diffusers`] = join(outDir, `${name}-diffusers`);
+    await writeDiffusersFolder(paths[`${name}-diffusers`], config, opts);
   }
   for (const id of ['tiny-sd1', 'tiny-sdxl'] as const) {
     const name = `${id}-lora`;

@@ -56,6 +56,10 @@ export interface ModelInfo {
   prediction: 'epsilon' | 'v' | 'unknown';
   /** Why detection decided what it did, one line per clue. */
   evidence: string[];
+  /** The architecture read from the model (levels, depths, heads, text encoders, VAE), one line each. */
+  architecture: string[];
+  /** Why this model cannot be used as a base model (sampled or trained), or null when it can. */
+  refusal: string | null;
   components: ComponentInfo[];
   totalParams: number;
   tensorCount: number;

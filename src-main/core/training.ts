@@ -29,7 +29,8 @@ import {
 } from '../train/config';
 import { scanDataset } from '../train/dataset-items';
 import { estimateTrainingMemory } from '../train/memory-estimate';
-import { FAMILIES, FAMILY_IDS, type FamilyId } from '../models/families';
+import type { FamilyConfig } from '../models/families';
+import { openCheckpoint } from '../models/weights';
 import { unetLoRATargets } from '../models/keymap/lora-names';
 import { totalStepsOf } from '../train/loop';
 import { readMetrics, type StepMetrics } from '../train/metrics';
@@ -59,10 +60,10 @@ export function runStamp(d = new Date()): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-/** Parameters of the planned LoRA (A and B of every target), or 0 when the family has no config. */
-function loraParamsOf(family: string, config: TrainConfig): number {
-  if (!(FAMILY_IDS as readonly string[]).includes(family)) return 0;
-  const targets = unetLoRATargets(FAMILIES[family as FamilyId], config.targets);
+/** Parameters of the planned LoRA (A and B of every target of the model's own architecture), or 0 without one. */
+function loraParamsOf(architecture: FamilyConfig | null, config: TrainConfig): number {
+  if (!architecture) return 0;
+  const targets = unetLoRATargets(architecture, config.targets);
   return targets.reduce((n, t) => n + config.rank * (t.inFeatures + t.outFeatures), 0);
 }
 
@@ -94,6 +95,7 @@ export class TrainingService {
       problems.push('Adapter name: use letters, digits, "-", "_" or "." only.');
     let family = 'unknown';
     let unetParams = 0;
+    let architecture: FamilyConfig | null = null;
     try {
       const info = await inspectModel(absolute('Base model', request.modelPath));
       family = info.family;
@@ -101,6 +103,8 @@ export class TrainingService {
       if (info.layout === 'lora') problems.push(`${request.modelPath} is a LoRA, not a base model.`);
       else if (info.family === 'unknown')
         problems.push(`${request.modelPath}: not a Stable Diffusion 1.x, 2.x or XL checkpoint.`);
+      else if (info.refusal) problems.push(`${request.modelPath}: ${info.refusal}.`);
+      else architecture = (await openCheckpoint(request.modelPath)).config;
       warnings.push(...info.warnings);
     } catch (err) {
       problems.push(err instanceof Error ? err.message : String(err));
@@ -141,7 +145,7 @@ export class TrainingService {
       totalSteps: perEpoch ? totalStepsOf(config, perEpoch) : 0,
       memoryEstimate:
         unetParams > 0
-          ? estimateTrainingMemory({ unetParams, loraParams: loraParamsOf(family, config), config })
+          ? estimateTrainingMemory({ unetParams, loraParams: loraParamsOf(architecture, config), config })
           : null,
     };
   }

@@ -1,7 +1,7 @@
 // The in-memory LoRA record every loader produces and every exporter consumes, plus the merge math on plain
 // arrays. Naming is PEFT's (A = down, B = up, scale = alpha/rank); ../shared/reference/checkpoints-and-lora-formats.md §A.1.
 
-import { FAMILIES, type FamilyId } from '../models/families';
+import { FAMILIES, type FamilyConfig, type FamilyId } from '../models/families';
 import {
   textEncoderLoRATargets,
   unetLoRATargets,
@@ -23,6 +23,15 @@ export const allLoRATargets: LoRATargetTable = (family) => [
   ...unetLoRATargets(FAMILIES[family], 'transformer'),
   ...textEncoderLoRATargets(FAMILIES[family]),
 ];
+
+/**
+ * The targets of one architecture (a model derived from its own file) under any family name, for the
+ * `targets` option of the loaders and exporters. @example exportKohya(adapter, out, { targets: targetsOf(ckpt.config) })
+ */
+export function targetsOf(config: FamilyConfig): LoRATargetTable {
+  const all = [...unetLoRATargets(config, 'transformer'), ...textEncoderLoRATargets(config)];
+  return () => all;
+}
 
 /** A target's `LoRAModuleWeights.module` name. @example moduleName(t) === 'unet.mid_block.attentions.0.proj_in' */
 export function moduleName(target: Pick<LoRATarget, 'component' | 'internalPath'>): string {

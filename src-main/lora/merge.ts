@@ -17,7 +17,7 @@ import { FAMILIES, type FamilyConfig } from '../models/families';
 import { LDM_UNET_PREFIX } from '../models/keymap/ldm';
 import type { LoRATarget } from '../models/keymap/lora-names';
 import { openCheckpoint } from '../models/weights';
-import { allLoRATargets, deltaWeight, moduleName, type LoRAAdapter } from './adapter-weights';
+import { deltaWeight, moduleName, targetsOf, type LoRAAdapter } from './adapter-weights';
 import { LoRAError } from './errors';
 
 /** 'keep' leaves every dtype as stored; F16/F32 re-type every float tensor (merged ones included). */
@@ -56,7 +56,7 @@ function deltasByKey(
   header: SafetensorsHeader,
   strength: number,
 ): Map<string, Float32Array> {
-  const targets = new Map(allLoRATargets(config.id).map((t) => [moduleName(t), t]));
+  const targets = new Map(targetsOf(config)(config.id).map((t) => [moduleName(t), t]));
   const out = new Map<string, Float32Array>();
   for (const m of adapter.modules) {
     const t = targets.get(m.module);
@@ -110,7 +110,7 @@ async function familyOf(basePath: string, adapter: LoRAAdapter): Promise<FamilyC
   const wanted = FAMILIES[adapter.family];
   if (wanted.family !== ckpt.config.family)
     throw new LoRAError(`the adapter is for ${adapter.family}, the base checkpoint is ${ckpt.config.family}`);
-  return wanted;
+  return ckpt.config; // the architecture read from the base names the weights to change
 }
 
 /**

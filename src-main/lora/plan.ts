@@ -2,9 +2,9 @@
 // A/B (PEFT and kohya both: A ~ kaiming_uniform(a=√5) = U(±1/√in), B = 0), or a loaded LoRA to continue from.
 // Targets: ../shared/reference/checkpoints-and-lora-formats.md §A.2, §A.4, §I; naming: adapter-weights.ts.
 
-import { FAMILIES, type FamilyId } from '../models/families';
+import { FAMILIES, type FamilyConfig, type FamilyId } from '../models/families';
 import { unetLoRATargets, type LoRATarget, type TargetSet } from '../models/keymap/lora-names';
-import { moduleName, type LoRAAdapter, type LoRAModuleWeights } from './adapter-weights';
+import { moduleName, targetsOf, type LoRAAdapter, type LoRAModuleWeights } from './adapter-weights';
 import { loadLoRA } from './load';
 
 /** A module filter: a path prefix (`input_blocks.1`, `down_blocks.0`), or `/regex/` tested on both paths. */
@@ -12,6 +12,8 @@ export type TargetPattern = string | RegExp;
 
 export interface LoRAPlan {
   family: FamilyId;
+  /** The architecture read from the base model; defaults to the family's table config. */
+  config?: FamilyConfig;
   /** 'attention' (to_q/k/v/out.0 of every transformer block) or 'transformer' (+ proj_in/out, ff). */
   targetSet: TargetSet;
   /** Keep only targets matching one of these (LDM or diffusers path); empty/absent keeps all. */
@@ -50,7 +52,7 @@ function checkPlan(plan: LoRAPlan): void {
  */
 export function planTargets(plan: LoRAPlan): LoRATarget[] {
   checkPlan(plan);
-  const all = unetLoRATargets(FAMILIES[plan.family], plan.targetSet);
+  const all = unetLoRATargets(plan.config ?? FAMILIES[plan.family], plan.targetSet);
   const kept = all.filter(
     (t) =>
       (!plan.include?.length || matchesAny(t, plan.include)) &&
@@ -130,7 +132,8 @@ export function continueLoRA(plan: LoRAPlan, loaded: LoRAAdapter): LoRAAdapter {
  * @example const start = await continueFromFile(plan, 'style.safetensors')
  */
 export async function continueFromFile(plan: LoRAPlan, path: string): Promise<LoRAAdapter> {
-  const { adapter, skipped } = await loadLoRA(path, { family: plan.family });
+  const targets = plan.config ? targetsOf(plan.config) : undefined;
+  const { adapter, skipped } = await loadLoRA(path, { family: plan.family, targets });
   if (skipped.length)
     throw new Error(
       `${path}: ${skipped.length} LoRA modules could not be read, e.g. ${skipped[0].stem} (${skipped[0].reason})`,

@@ -64,3 +64,26 @@ export async function componentFiles(
   }
   return { files: [], pickleOnly: names.some((n) => n.endsWith('.bin')) };
 }
+
+/**
+ * The JSON files of a diffusers folder that detection and derivation read (absent ones undefined).
+ * @example const files = await readDiffusersFiles('/models/sd15'); files.unet.block_out_channels
+ */
+export async function readDiffusersFiles(dir: string): Promise<{
+  unet: Record<string, unknown>;
+  vae?: Record<string, unknown>;
+  text_encoder?: Record<string, unknown>;
+  text_encoder_2?: Record<string, unknown>;
+  scheduler?: Record<string, unknown>;
+  modelIndex?: Record<string, unknown>;
+}> {
+  const json = (...parts: string[]) => readJson(join(dir, ...parts));
+  return {
+    unet: (await json('unet', 'config.json')) ?? {},
+    vae: await json('vae', 'config.json'),
+    text_encoder: await json('text_encoder', 'config.json'),
+    text_encoder_2: await json('text_encoder_2', 'config.json'),
+    scheduler: await json('scheduler', 'scheduler_config.json'),
+    modelIndex: await json('model_index.json'),
+  };
+}

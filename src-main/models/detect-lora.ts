@@ -260,5 +260,16 @@ export async function detectLoRA(
       textEncoder: complete.filter((m) => m.component !== 'unet').length,
     },
   };
-  return { layout: 'lora', family, configId, variant: 'normal', prediction, evidence, warnings, lora };
+  return {
+    layout: 'lora',
+    family,
+    configId,
+    architecture: null,
+    refusal: 'a LoRA adapter, not a base model',
+    variant: 'normal',
+    prediction,
+    evidence,
+    warnings,
+    lora,
+  };
 }

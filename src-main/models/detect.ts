@@ -2,6 +2,9 @@
 // ordered tables of one-line signatures (family, variant, prediction). Single files and diffusers folders.
 // Follows ../shared/reference/checkpoints-and-lora-formats.md §F.1–F.4.
 import type { ModelFamily, ModelLayout } from '../api/contract';
+import { architectureFromDiffusers, deriveChecked, type ComponentJsons } from './architecture';
+import { OTHER_MODEL_SIGNATURES } from './detect-other';
+import { architectureFromKeys } from './derive-keys';
 import { FAMILIES, FAMILY_IDS, type FamilyConfig, type FamilyId } from './families';
 import { diffusersUNetConfig } from './keymap/diffusers';
 import { LDM_UNET_PREFIX } from './keymap/ldm';
@@ -15,8 +18,12 @@ export type Variant = 'normal' | 'inpaint' | 'ip2p';
 export interface Detection {
   layout: ModelLayout;
   family: ModelFamily;
-  /** The config to build graphs from (tiny-* for test models); null when no config fits the shapes. */
+  /** The family-table row lending names, labels and defaults (tiny-* for test models); null when unknown. */
   configId: FamilyId | null;
+  /** The architecture read from the model itself; null when unknown or refused. */
+  architecture: FamilyConfig | null;
+  /** Why this model cannot be built, or null. */
+  refusal: string | null;
   variant: Variant;
   prediction: Prediction;
   evidence: string[];
@@ -26,6 +33,7 @@ export interface Detection {
 /** Stage 1: what the keys say about the UNet and text encoders. */
 export interface CheckpointStructure {
   has: (key: string) => boolean;
+  keys: readonly string[];
   metadata: Readonly<Record<string, string>>;
   modelChannels: number | null;
   inChannels: number | null;
@@ -34,7 +42,7 @@ export interface CheckpointStructure {
   admChannels: number | null;
 }
 
-interface Signature<T, S> {
+export interface Signature<T, S> {
   value: T;
   test: (s: S) => boolean;
   says: string;
@@ -146,6 +154,7 @@ export function checkpointStructure(
   const projIn = firstShape(keys, /^model\.diffusion_model\..*\.1\.proj_in\.weight$/);
   return {
     has: (key) => keys.has(key),
+    keys: [...keys.keys()],
     metadata,
     modelChannels: conv ? conv[0] : null,
     inChannels: conv ? conv[1] : null,
@@ -207,6 +216,11 @@ export function matchConfig(
   return best ? best.id : null;
 }
 
+/** The full-size family row of a family (its id is a FamilyId too). */
+function fullSizeRow(family: ModelFamily): FamilyId | null {
+  return family === 'unknown' ? null : family;
+}
+
 /**
  * Detects a single-file checkpoint from its keys and shapes (no weights read).
  * @example detectCheckpoint(header.tensors, header.metadata).family === 'sdxl'
@@ -218,23 +232,29 @@ export function detectCheckpoint(keys: KeyTable, metadata: Readonly<Record<strin
   const familyRow = firstMatch(FAMILY_SIGNATURES, s);
   let family: ModelFamily = familyRow ? familyRow.value : 'unknown';
   evidence.push(familyRow ? familyRow.says : 'no known text-encoder or UNet signature matched');
+  const other = familyRow ? undefined : firstMatch(OTHER_MODEL_SIGNATURES, s);
+  if (other) evidence.push(other.says);
   const variantRow = firstMatch(VARIANT_SIGNATURES, s);
   if (variantRow) evidence.push(variantRow.says);
   const prediction = predictionOf(family, s, evidence, warnings);
   if (family === 'sd2' && prediction === 'v') family = 'sd2-v';
   const fits = (c: FamilyConfig) =>
     c.unet.blockOutChannels[0] === s.modelChannels && c.unet.crossAttentionDim === s.contextDim;
-  const configId = matchConfig(family, prediction, fits);
-  if (configId)
-    evidence.push(`UNet widths (${s.modelChannels} base, ${s.contextDim} context) fit config ${configId}`);
-  else if (family !== 'unknown')
-    warnings.push(
-      `UNet widths (${s.modelChannels} base, ${s.contextDim} context) fit no known ${family} config`,
-    );
+  const configId = matchConfig(family, prediction, fits) ?? fullSizeRow(family);
+  if (configId) evidence.push(`defaults (heads, norms, resolution) from the ${configId} family row`);
+  const derived = deriveChecked(
+    () => architectureFromKeys((k) => keys.get(k)?.shape, metadata, FAMILIES[configId as FamilyId]),
+    configId,
+    evidence,
+    'tensor shapes',
+  );
+  if (other)
+    derived.refusal = `this is ${other.value}; Tessera trains Stable Diffusion 1.x, 2.x and XL UNets`;
   return {
     layout: 'single-file',
     family,
     configId,
+    ...derived,
     variant: variantRow ? variantRow.value : 'normal',
     prediction,
     evidence,
@@ -243,7 +263,7 @@ export function detectCheckpoint(keys: KeyTable, metadata: Readonly<Record<strin
 }
 
 /** The JSON files of a diffusers folder that detection reads (parsed; absent ones undefined). */
-export interface DiffusersFiles {
+export interface DiffusersFiles extends ComponentJsons {
   unet: Record<string, unknown>;
   scheduler?: Record<string, unknown>;
   modelIndex?: Record<string, unknown>;
@@ -274,6 +294,34 @@ export const DIFFUSERS_FAMILY_SIGNATURES: readonly Signature<ModelFamily, UNetJs
   },
 ];
 
+/** When no width says it: the text encoders' layout names the family (any size). */
+export const DIFFUSERS_ENCODER_SIGNATURES: readonly Signature<ModelFamily, DiffusersFiles>[] = [
+  {
+    value: 'sdxl',
+    test: (f) => f.unet.addition_embed_type === 'text_time' && !!f.text_encoder && !!f.text_encoder_2,
+    says: 'text_time conditioning with text_encoder + text_encoder_2 → SDXL base layout',
+  },
+  {
+    value: 'sdxl-refiner',
+    test: (f) => f.unet.addition_embed_type === 'text_time' && !f.text_encoder && !!f.text_encoder_2,
+    says: 'text_time conditioning with text_encoder_2 alone → SDXL refiner layout',
+  },
+  {
+    value: 'sd2',
+    test: (f) => !f.unet.addition_embed_type && f.text_encoder?.hidden_act === 'gelu' && !f.text_encoder_2,
+    says: 'one GELU text encoder (OpenCLIP style) → SD2.x layout',
+  },
+  {
+    value: 'sd1',
+    test: (f) =>
+      !f.unet.addition_embed_type &&
+      !!f.text_encoder &&
+      f.text_encoder.hidden_act !== 'gelu' &&
+      !f.text_encoder_2,
+    says: 'one quick-GELU CLIP text encoder → SD1.x layout',
+  },
+];
+
 // Fields that pin a UNet's structure; a folder whose config agrees on all of them is that config.
 const STRUCTURE_FIELDS = [
   'block_out_channels',
@@ -287,6 +335,16 @@ const STRUCTURE_FIELDS = [
 function sameStructure(unet: UNetJson, config: FamilyConfig): boolean {
   const want = diffusersUNetConfig(config.unet);
   return STRUCTURE_FIELDS.every((f) => JSON.stringify(unet[f] ?? want[f]) === JSON.stringify(want[f]));
+}
+
+/** Base and context widths as a single file's rows are matched (so both layouts pick the same row). */
+function sameWidths(unet: UNetJson, config: FamilyConfig): boolean {
+  const channels = unet.block_out_channels;
+  return (
+    Array.isArray(channels) &&
+    channels[0] === config.unet.blockOutChannels[0] &&
+    unet.cross_attention_dim === config.unet.crossAttentionDim
+  );
 }
 
 function diffusersPrediction(files: DiffusersFiles, family: ModelFamily, evidence: string[]): Prediction {
@@ -307,14 +365,15 @@ function diffusersPrediction(files: DiffusersFiles, family: ModelFamily, evidenc
 export function detectDiffusers(files: DiffusersFiles): Detection {
   const evidence: string[] = [];
   const warnings: string[] = [];
-  const row = firstMatch(DIFFUSERS_FAMILY_SIGNATURES, files.unet);
+  const row =
+    firstMatch(DIFFUSERS_FAMILY_SIGNATURES, files.unet) ?? firstMatch(DIFFUSERS_ENCODER_SIGNATURES, files);
   const exact = FAMILY_IDS.map((id) => FAMILIES[id]).find((c) => sameStructure(files.unet, c));
   let family: ModelFamily = row?.value ?? exact?.family ?? 'unknown';
   evidence.push(
     row?.says ??
       (exact
         ? `unet/config.json matches the ${exact.id} structure`
-        : 'unet/config.json matches no known family'),
+        : 'unet/config.json and the text encoders match no known family'),
   );
   const pipeline = files.modelIndex?._class_name;
   if (typeof pipeline === 'string') evidence.push(`model_index.json: ${pipeline}`);
@@ -323,13 +382,22 @@ export function detectDiffusers(files: DiffusersFiles): Detection {
   if (variantRow) evidence.push(variantRow.says);
   const prediction = diffusersPrediction(files, family, evidence);
   if (family === 'sd2' && prediction === 'v') family = 'sd2-v';
-  const configId = matchConfig(family, prediction, (c) => sameStructure(files.unet, c));
-  if (configId) evidence.push(`unet/config.json structure fits config ${configId}`);
-  else if (family !== 'unknown') warnings.push(`unet/config.json fits no known ${family} config`);
+  const configId =
+    matchConfig(family, prediction, (c) => sameStructure(files.unet, c)) ??
+    matchConfig(family, prediction, (c) => sameWidths(files.unet, c)) ??
+    fullSizeRow(family);
+  if (configId) evidence.push(`names and defaults from the ${configId} family row`);
+  const derived = deriveChecked(
+    () => architectureFromDiffusers(files, FAMILIES[configId as FamilyId]),
+    configId,
+    evidence,
+    'config.json files',
+  );
   return {
     layout: 'diffusers',
     family,
     configId,
+    ...derived,
     variant: variantRow?.value ?? 'normal',
     prediction,
     evidence,

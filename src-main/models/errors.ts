@@ -1,7 +1,8 @@
 // The typed refusal for model files Tessera will not open: pickles (they can run code when loaded), files
-// that are not safetensors, and folders that are not diffusers pipelines. Messages say what to do instead.
+// that are not safetensors, folders that are not diffusers pipelines, and models refused at inspection.
+// Messages say what to do instead.
 
-export type ModelFormatProblem = 'pickle' | 'not-safetensors' | 'not-a-model';
+export type ModelFormatProblem = 'pickle' | 'not-safetensors' | 'not-a-model' | 'unusable';
 
 export class ModelFormatError extends Error {
   override readonly name = 'ModelFormatError';

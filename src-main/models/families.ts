@@ -6,8 +6,12 @@ import type { ModelFamily } from '../api/contract';
 export type FamilyId =
   'sd1' | 'sd2' | 'sd2-v' | 'sdxl' | 'sdxl-refiner' | 'tiny-sd1' | 'tiny-sd2' | 'tiny-sdxl';
 
-/** How attention heads are chosen: a fixed count (SD1 `num_heads: 8`) or a fixed width (SD2/SDXL 64). */
-export type HeadRule = { kind: 'heads'; heads: number } | { kind: 'headDim'; headDim: number };
+/** How attention heads are chosen: a fixed count (SD1 `num_heads: 8`), a fixed width (SD2/SDXL 64), or a
+ * count per level (a diffusers `attention_head_dim` list that is neither; the mid block uses the last). */
+export type HeadRule =
+  | { kind: 'heads'; heads: number }
+  | { kind: 'headDim'; headDim: number }
+  | { kind: 'levels'; heads: readonly number[] };
 
 export interface UNetConfig {
   inChannels: number;
@@ -18,6 +22,9 @@ export interface UNetConfig {
   attention: readonly boolean[];
   /** Transformer blocks per attention block, per level (0 where the level has no attention). */
   transformerDepth: readonly number[];
+  /** Whether the UNet has a mid block (ResBlock, SpatialTransformer, ResBlock); distilled UNets may not. */
+  midBlock: boolean;
+  /** Transformer blocks in the mid block (0 when there is none). */
   midTransformerDepth: number;
   headRule: HeadRule;
   crossAttentionDim: number;
@@ -108,6 +115,7 @@ const UNET_COMMON = {
   inChannels: 4,
   outChannels: 4,
   layersPerBlock: 2,
+  midBlock: true,
   normGroups: 32,
   normEps: 1e-5,
   transformerNormEps: 1e-6,
@@ -365,8 +373,10 @@ export function familyConfig(id: FamilyId): FamilyConfig {
 
 /** Heads of the attention blocks at `level` (the mid block uses the last level). @example attentionHeads(FAMILIES.sd1.unet, 0) === 8 */
 export function attentionHeads(config: UNetConfig, level: number): number {
-  const channels = config.blockOutChannels[level];
-  return config.headRule.kind === 'heads' ? config.headRule.heads : channels / config.headRule.headDim;
+  const rule = config.headRule;
+  if (rule.kind === 'heads') return rule.heads;
+  if (rule.kind === 'levels') return rule.heads[level];
+  return config.blockOutChannels[level] / rule.headDim;
 }
 
 /** Width of the time embedding (4 × the first block width). @example timeEmbedDim(FAMILIES.sd1.unet) === 1280 */

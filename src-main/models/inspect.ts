@@ -4,11 +4,12 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComponentInfo, ModelInfo } from '../api/contract';
 import { readTensorF32, type SafetensorsHeader, type TensorEntry } from '../formats/safetensors/index';
-import { componentFiles, readHeader, readJson } from './checkpoint-files';
+import { describeArchitecture, usageProblems } from './architecture';
+import { componentFiles, readDiffusersFiles, readHeader } from './checkpoint-files';
 import { detectCheckpoint, detectDiffusers, type Detection } from './detect';
 import { detectLoRA, looksLikeLoRA, parseLoRAKey } from './detect-lora';
 import { ModelFormatError } from './errors';
-import { FAMILIES, FAMILY_IDS, type FamilyConfig } from './families';
+import { FAMILIES, FAMILY_IDS } from './families';
 import { diffusersKeys, DIFFUSERS_WEIGHT_STEMS } from './keymap/diffusers';
 import { singleFileComponents, type ComponentName } from './keymap/ldm';
 
@@ -41,22 +42,45 @@ function labelOf(d: Detection): string {
       : FAMILIES[d.family].label;
   const variant =
     d.variant === 'inpaint' ? ' — inpainting' : d.variant === 'ip2p' ? ' — instruct-pix2pix' : '';
-  return d.layout === 'lora' ? `LoRA for ${base}` : base + variant;
+  const row = d.configId ? FAMILIES[d.configId] : null;
+  const own =
+    d.architecture && row && describeArchitecture(d.architecture).join() !== describeArchitecture(row).join()
+      ? ' (own architecture)'
+      : '';
+  return d.layout === 'lora' ? `LoRA for ${base}` : base + variant + own;
+}
+
+/** What a component's tensors lack against the derived key list: problems refuse, extras only warn. */
+interface Coverage {
+  problems: string[];
+  warnings: string[];
 }
 
 /** Missing / unexpected / mis-shaped keys of one component against the config's key list. */
-function completeness(name: string, have: Tensors, want: { key: string; shape: number[] }[]): string[] {
+function completeness(name: string, have: Tensors, want: { key: string; shape: number[] }[]): Coverage {
   const wanted = new Map(want.map((k) => [k.key, k.shape]));
-  const missing = want.filter((k) => !have.has(k.key)).length;
+  const missing = want.filter((k) => !have.has(k.key));
   const extra = [...have.keys()].filter((k) => !wanted.has(k) && !k.endsWith('position_ids')).length;
-  const misShaped = [...have].filter(
-    ([k, e]) => wanted.has(k) && String(wanted.get(k)) !== String(e.shape),
-  ).length;
-  const out: string[] = [];
-  if (missing) out.push(`${name}: ${missing} expected keys are missing`);
-  if (extra) out.push(`${name}: ${extra} unknown keys will be ignored`);
-  if (misShaped) out.push(`${name}: ${misShaped} keys have unexpected shapes`);
+  const misShaped = [...have].filter(([k, e]) => wanted.has(k) && String(wanted.get(k)) !== String(e.shape));
+  const out: Coverage = { problems: [], warnings: [] };
+  if (!have.size) out.problems.push(`it has no ${name} weights`);
+  else if (missing.length)
+    out.problems.push(
+      `${name}: ${missing.length} tensors the model needs are missing (e.g. ${missing[0].key})`,
+    );
+  if (misShaped.length)
+    out.problems.push(
+      `${name}: ${misShaped.length} tensors have unexpected shapes (e.g. ${misShaped[0][0]})`,
+    );
+  if (extra) out.warnings.push(`${name}: ${extra} unknown keys will be ignored`);
   return out;
+}
+
+function refusalOf(d: Detection, problems: string[]): string | null {
+  if (d.refusal) return d.refusal;
+  if (problems.length) return `its tensors do not cover the model: ${problems.join('; ')}`;
+  const unusable = d.architecture ? usageProblems(d.architecture) : [];
+  return unusable.length ? unusable.join('; ') : null;
 }
 
 // Every single-file prefix any family uses; they are distinct, so grouping needs no detected config.
@@ -80,29 +104,32 @@ function splitSingleFile(tensors: Tensors): {
   return { parts, ignored };
 }
 
-function singleFileInfo(header: SafetensorsHeader, d: Detection): Pick<ModelInfo, 'components' | 'warnings'> {
+function singleFileInfo(
+  header: SafetensorsHeader,
+  d: Detection,
+): Pick<ModelInfo, 'components' | 'warnings' | 'refusal'> {
   const { parts, ignored } = splitSingleFile(header.tensors);
   const warnings = [...d.warnings];
+  const problems: string[] = [];
   if (ignored)
     warnings.push(
       `${ignored} keys outside the UNet, VAE and text encoders (EMA copies, schedules, markers) are ignored`,
     );
-  const config: FamilyConfig | null = d.configId ? FAMILIES[d.configId] : null;
-  for (const c of config ? singleFileComponents(config) : []) {
+  for (const c of d.architecture ? singleFileComponents(d.architecture) : []) {
     const have = parts.get(c.component) ?? new Map();
-    warnings.push(
-      ...completeness(
-        c.component,
-        have,
-        c.keys.map((k) => ({ ...k, key: c.prefix + k.key })),
-      ),
+    const cover = completeness(
+      c.component,
+      have,
+      c.keys.map((k) => ({ ...k, key: c.prefix + k.key })),
     );
+    problems.push(...cover.problems);
+    warnings.push(...cover.warnings);
   }
   const components = COMPONENTS.map((name) => {
     const part = parts.get(name) ?? new Map();
     return { name, present: part.size > 0, ...countOf(part.values()) };
   });
-  return { components, warnings };
+  return { components, warnings, refusal: refusalOf(d, problems) };
 }
 
 async function inspectFile(path: string): Promise<ModelInfo> {
@@ -111,13 +138,14 @@ async function inspectFile(path: string): Promise<ModelInfo> {
   const detection = isLoRA
     ? await detectLoRA(header.tensors, header.metadata, async (key) => (await readTensorF32(header, key))[0])
     : detectCheckpoint(header.tensors, header.metadata);
-  const { components, warnings } = isLoRA
-    ? { components: loraComponents(header), warnings: detection.warnings }
+  const { components, warnings, refusal } = isLoRA
+    ? { components: loraComponents(header), warnings: detection.warnings, refusal: detection.refusal }
     : singleFileInfo(header, detection);
   const lora = 'lora' in detection ? (detection as { lora: ModelInfo['lora'] }).lora : null;
   return {
     path,
     ...summaryOf(detection),
+    refusal,
     components,
     ...totals(header.tensors),
     fileBytes: header.fileBytes,
@@ -138,8 +166,12 @@ function loraComponents(header: SafetensorsHeader): ComponentInfo[] {
 
 function summaryOf(
   d: Detection,
-): Pick<ModelInfo, 'layout' | 'family' | 'familyLabel' | 'variant' | 'prediction' | 'evidence'> {
+): Pick<
+  ModelInfo,
+  'layout' | 'family' | 'familyLabel' | 'variant' | 'prediction' | 'evidence' | 'architecture'
+> {
   return {
+    architecture: d.architecture ? describeArchitecture(d.architecture) : [],
     layout: d.layout,
     family: d.family,
     familyLabel: labelOf(d),
@@ -150,20 +182,20 @@ function summaryOf(
 }
 
 async function inspectFolder(dir: string): Promise<ModelInfo> {
-  const unet = await readJson(join(dir, 'unet', 'config.json'));
-  if (!unet)
+  const files = await readDiffusersFiles(dir);
+  if (!Object.keys(files.unet).length) {
+    const pipeline = files.modelIndex?._class_name;
+    const what = typeof pipeline === 'string' ? ` (model_index.json says ${pipeline})` : '';
     throw new ModelFormatError(
       dir,
       'not-a-model',
-      `${dir} is a folder without unet/config.json, so it is not a diffusers Stable Diffusion pipeline.`,
+      `${dir} is a folder without unet/config.json${what}, so it is not a diffusers Stable Diffusion 1.x, 2.x or XL pipeline.`,
     );
-  const detection = detectDiffusers({
-    unet,
-    scheduler: await readJson(join(dir, 'scheduler', 'scheduler_config.json')),
-    modelIndex: await readJson(join(dir, 'model_index.json')),
-  });
-  const config = detection.configId ? FAMILIES[detection.configId] : null;
+  }
+  const detection = detectDiffusers(files);
+  const config = detection.architecture;
   const warnings = [...detection.warnings];
+  const problems: string[] = [];
   const components: ComponentInfo[] = [];
   const all = new Map<string, Pick<TensorEntry, 'shape' | 'dtype'>>();
   let fileBytes = 0;
@@ -182,12 +214,17 @@ async function inspectFolder(dir: string): Promise<ModelInfo> {
     for (const [k, e] of tensors) all.set(`${name}/${k}`, e);
     const expected =
       config && (name === 'unet' || name === 'vae' || config.textEncoders.some((t) => t.component === name));
-    if (expected && config) warnings.push(...completeness(name, tensors, diffusersKeys(config, name)));
+    if (expected && config) {
+      const cover = completeness(name, tensors, diffusersKeys(config, name));
+      problems.push(...cover.problems);
+      warnings.push(...cover.warnings);
+    }
     components.push({ name, present: tensors.size > 0, ...countOf(tensors.values()) });
   }
   return {
     path: dir,
     ...summaryOf(detection),
+    refusal: refusalOf(detection, problems),
     components,
     ...totals(all),
     fileBytes,

@@ -8,7 +8,7 @@ import type { ComponentWeights } from './weights';
 export type UNetWeights = Pick<ComponentWeights, 'param'>;
 
 export interface UNetInputs {
-  /** Noisy latents [N, 4, h, w]. */
+  /** Noisy latents [N, outChannels, h, w]. */
   sample: Node;
   /** Timesteps [N] (any numeric dtype; the embedding casts to f32). */
   timestep: Node;
@@ -18,6 +18,8 @@ export interface UNetInputs {
   textEmbeds?: Node;
   /** SDXL size/crop ids [N, 6] (refiner: 5). */
   timeIds?: Node;
+  /** Inpainting / pix2pix extra channels [N, inChannels − latent channels, h, w]; defaults in `unetInput`. */
+  extra?: Node;
 }
 
 /** Graph-building context: the graph, the weights and the config, threaded through every block. */
@@ -170,6 +172,27 @@ export function unetF32Scopes(config: UNetConfig): ((scope: string) => boolean) 
 }
 
 /**
+ * The UNet's input: the latents, joined on channels with the extra inputs of inpainting (9: mask + masked-image
+ * latents) and instruct-pix2pix (8: image latents) UNets. Without `extra`, the default is what A1111 gives a
+ * txt2img inpainting model: mask 1 (repaint everything), then zero latents for the image channels.
+ * NOTE: ones and zeros are built from the sample itself (×0) so they follow its symbolic H and W.
+ */
+function unetInput(x: UNetCtx, inputs: UNetInputs): Node {
+  const { g } = x;
+  const { sample } = inputs;
+  const latent = Number(sample.shape[1]);
+  const missing = x.c.inChannels - latent;
+  if (missing === 0) return sample;
+  if (inputs.extra) return g.concat([sample, inputs.extra], 1);
+  if (missing < 0)
+    throw new Error(`the UNet takes ${x.c.inChannels} channels, got ${latent}-channel latents`);
+  const zero = g.mul(g.slice(sample, [0], [1], [1]), 0); // [N, 1, h, w]
+  const parts = Array<Node>(missing).fill(zero);
+  if (missing === latent + 1) parts[0] = g.add(zero, 1); // inpainting: the mask channel comes first
+  return g.concat([sample, ...parts], 1); // [N, inChannels, h, w]
+}
+
+/**
  * The UNet's prediction (ε or v, per the checkpoint) for noisy latents at timesteps under a text context.
  * @example const eps = buildUNet(g, FAMILIES.sd1.unet, componentOf(ckpt, 'unet'), { sample, timestep, context })
  */
@@ -180,7 +203,7 @@ export function buildUNet(g: Graph, config: UNetConfig, weights: UNetWeights, in
   const last = chans.length - 1;
   const emb = embedding(x, inputs);
   const { context } = inputs;
-  let h = at(x, 'input_blocks.0', () => conv(x, 0, inputs.sample, config.inChannels, chans[0], 3));
+  let h = at(x, 'input_blocks.0', () => conv(x, 0, unetInput(x, inputs), config.inChannels, chans[0], 3));
   const skips: { h: Node; ch: number }[] = [{ h, ch: chans[0] }];
   let ch = chans[0];
   chans.forEach((out, level) => {
@@ -202,12 +225,13 @@ export function buildUNet(g: Graph, config: UNetConfig, weights: UNetWeights, in
       skips.push({ h, ch });
     }
   });
-  h = at(x, 'middle_block', () => {
-    const heads = attentionHeads(config, last);
-    let y = at(x, 0, () => resBlock(x, h, emb, ch, ch));
-    y = at(x, 1, () => spatialTransformer(x, y, context, ch, config.midTransformerDepth, heads));
-    return at(x, 2, () => resBlock(x, y, emb, ch, ch));
-  });
+  if (config.midBlock)
+    h = at(x, 'middle_block', () => {
+      const heads = attentionHeads(config, last);
+      let y = at(x, 0, () => resBlock(x, h, emb, ch, ch));
+      y = at(x, 1, () => spatialTransformer(x, y, context, ch, config.midTransformerDepth, heads));
+      return at(x, 2, () => resBlock(x, y, emb, ch, ch));
+    });
   for (let k = 0; k <= last; k++) {
     const level = last - k;
     const out = chans[level];

@@ -7,7 +7,7 @@ import type { DType, Graph, Node, ParamRef } from '../engine';
 import type { SafetensorsHeader } from '../formats/safetensors';
 import { detectCheckpoint, detectDiffusers, type Detection } from './detect';
 import { FAMILIES, type FamilyConfig, type FamilyId, type TextEncoderConfig } from './families';
-import { componentFiles, readHeader, readJson } from './checkpoint-files';
+import { componentFiles, readDiffusersFiles, readHeader } from './checkpoint-files';
 import { DIFFUSERS_WEIGHT_STEMS } from './keymap/diffusers';
 import { LDM_UNET_PREFIX, LDM_VAE_PREFIX, type ComponentName } from './keymap/ldm';
 import { openclipParams } from './keymap/openclip';
@@ -188,15 +188,14 @@ function prefixTable(
 }
 
 function pickConfig(detection: Detection, path: string, override?: FamilyId): FamilyConfig {
-  const id = override ?? detection.configId;
-  if (!id)
+  if (override) return FAMILIES[override];
+  if (!detection.architecture)
     throw new WeightError(
       path,
       '',
-      `${path}: could not tell which Stable Diffusion model this is (${detection.evidence.join('; ')}). ` +
-        'Only SD1.x, SD2.x and SDXL checkpoints can be trained on.',
+      `${path}: ${detection.refusal ?? 'could not tell which model this is'} (${detection.evidence.join('; ')}).`,
     );
-  return FAMILIES[id];
+  return detection.architecture;
 }
 
 async function openSingleFile(path: string, override?: FamilyId): Promise<OpenedCheckpoint> {
@@ -224,11 +223,7 @@ function ldmPairs(pairs: readonly ParamPair[]): Map<string, ParamPair> {
 }
 
 async function openFolder(dir: string, override?: FamilyId): Promise<OpenedCheckpoint> {
-  const detection = detectDiffusers({
-    unet: (await readJson(join(dir, 'unet', 'config.json'))) ?? {},
-    scheduler: await readJson(join(dir, 'scheduler', 'scheduler_config.json')),
-    modelIndex: await readJson(join(dir, 'model_index.json')),
-  });
+  const detection = detectDiffusers(await readDiffusersFiles(dir));
   const config = pickConfig(detection, dir, override);
   const renames: Partial<Record<ComponentName, Map<string, ParamPair>>> = {
     unet: ldmPairs(unetParamPairs(config.unet)),

@@ -4,6 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LoRAAdapter } from '../lora/adapter-weights';
+import { targetsOf } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
 import { writeFileAtomic } from '../dataset/project-files';
 import type { CheckpointModel } from './checkpoint-model';
@@ -35,7 +36,7 @@ export async function compareRun(
       if (column.lora && column.lora.strength !== 0) {
         let adapter = adapters.get(column.lora.path);
         if (!adapter) {
-          adapter = (await loadLoRA(column.lora.path)).adapter;
+          adapter = (await loadLoRA(column.lora.path, { targets: targetsOf(model.ckpt.config) })).adapter;
           adapters.set(column.lora.path, adapter);
         }
         model.setLoRA(adapter, column.lora.strength);

@@ -1,6 +1,8 @@
 // One training run, start to finish, as the worker runs it: open the model, scan the dataset, fill the latent
 // cache, plan and initialise the LoRA, compile one training step per batch shape, run the loop, and export
 // kohya adapters (checkpoints and final) and preview images into the run folder.
+import { ModelFormatError } from '../models/errors';
+import { inspectModel } from '../models/inspect';
 import { appendFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -8,6 +10,7 @@ import type { TensorValue } from '../engine';
 import { devices } from '../engine/runtime/providers';
 import { buildLatentCache } from '../dataset/latent-cache';
 import type { LoRAAdapter } from '../lora/adapter-weights';
+import { targetsOf } from '../lora/adapter-weights';
 import { exportKohya } from '../lora/export-kohya';
 import { cachedFileSha256, legacyModelHash } from '../lora/hashes';
 import { loraInputNames, type InjectModule } from '../lora/inject';
@@ -132,6 +135,13 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
   await writeFile(join(spec.runDir, 'job.json'), JSON.stringify(spec, null, 2));
 
   stage('Opening the model');
+  const { refusal } = await inspectModel(spec.modelPath); // the same check as the Start screen and the plan
+  if (refusal)
+    throw new ModelFormatError(
+      spec.modelPath,
+      'unusable',
+      `${spec.modelPath} cannot be trained on: ${refusal}`,
+    );
   const ckpt = await openCheckpoint(spec.modelPath);
   const family = ckpt.config;
   const isDir = (await stat(spec.modelPath)).isDirectory();
@@ -192,6 +202,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
 
   const plan: LoRAPlan = {
     family: family.id,
+    config: family,
     targetSet: config.targets,
     rank: config.rank,
     alpha: config.alpha,
@@ -279,6 +290,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
         ...(final ? { trainingFinishedAt: Date.now() / 1000 } : {}),
         extra: { 'tessera.step': String(at) },
       },
+      targets: targetsOf(family),
     });
     return path;
   };

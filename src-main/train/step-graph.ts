@@ -135,7 +135,7 @@ export function buildStepGraph(o: StepGraphOptions): StepGraph {
   const { config, shape: s } = o;
   const lora = new RuntimeLoRA(o.modules, { packed: o.packed === true });
   const g = new Graph({ adapter: lora });
-  const latentShape: Dim[] = [s.batch, config.unet.inChannels, s.height, s.width];
+  const latentShape: Dim[] = [s.batch, config.unet.outChannels, s.height, s.width];
   const x0 = g.input(STEP_INPUTS.latents, 'f32', latentShape);
   const eps = noiseInput(g, o, latentShape);
   const t = g.input(STEP_INPUTS.timesteps, o.timestepDtype ?? 'i64', [s.batch]);

@@ -5,6 +5,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { codeOf } from '../api/errors';
 import { devices } from '../engine/runtime/providers';
+import { targetsOf } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
 import { loadTokenizer } from '../models/tokenizer-files';
 import { CheckpointModel } from '../sample/checkpoint-model';
@@ -68,7 +69,10 @@ async function generate({ request, cacheDir, device, threads }: GenerateSpec): P
     ...(threads ? { threads } : {}),
     hash: false,
   });
-  if (request.lora) model.setLoRA((await loadLoRA(request.lora.path)).adapter, request.lora.strength);
+  if (request.lora) {
+    const loaded = await loadLoRA(request.lora.path, { targets: targetsOf(model.ckpt.config) });
+    model.setLoRA(loaded.adapter, request.lora.strength);
+  }
   const [h, w] = [request.height / model.downscale, request.width / model.downscale];
   const family = model.ckpt.config.family;
   const { lora, outPath, modelPath: _model, ...settings } = request;

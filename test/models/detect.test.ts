@@ -105,10 +105,12 @@ describe('detectCheckpoint', () => {
     expect(d).toMatchObject({ family: 'unknown', configId: null, prediction: 'unknown' });
   });
 
-  it('warns when the family is known but no config has those widths', () => {
+  it('refuses a known family whose shapes do not make one UNet', () => {
     const sd1 = singleFileTable('sd1');
     sd1.set('model.diffusion_model.input_blocks.0.0.weight', { shape: [256, 4, 3, 3] });
-    expect(detectCheckpoint(sd1).warnings.join('\n')).toMatch(/fit no known sd1 config/);
+    const d = detectCheckpoint(sd1);
+    expect(d).toMatchObject({ family: 'sd1', architecture: null });
+    expect(d.refusal).toMatch(/conv_in makes 256 channels, its first level has 320/);
   });
 });
 

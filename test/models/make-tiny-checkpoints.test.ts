@@ -7,7 +7,7 @@ import { readSafetensorsHeader, readTensorF32 } from '../../src-main/formats/saf
 import { FAMILIES } from '../../src-main/models/families';
 import { ldmToDiffusersUNet } from '../../src-main/models/keymap/unet';
 import { ldmToDiffusersVAE } from '../../src-main/models/keymap/vae';
-import { makeTinyCheckpoints, tinyValues } from '../../scripts/make-tiny-checkpoints';
+import { makeTinyCheckpoints, tinyValues, TINY_VARIANTS } from '../../scripts/make-tiny-checkpoints';
 
 let dir = '';
 let paths: Record<string, string> = {};
@@ -27,14 +27,24 @@ const sha = async (path: string) =>
 
 describe('makeTinyCheckpoints', () => {
   it('writes every fixture', () => {
-    expect(Object.keys(paths).sort()).toEqual([
-      'tiny-sd1',
-      'tiny-sd1-diffusers',
-      'tiny-sd1-lora',
-      'tiny-sd2',
-      'tiny-sdxl',
-      'tiny-sdxl-diffusers',
-      'tiny-sdxl-lora',
+    expect(Object.keys(paths).sort()).toEqual(
+      [
+        'tiny-sd1',
+        'tiny-sd1-diffusers',
+        'tiny-sd1-lora',
+        'tiny-sd2',
+        ...Object.keys(TINY_VARIANTS).flatMap((v) => [v, `${v}-diffusers`]),
+        'tiny-sdxl',
+        'tiny-sdxl-diffusers',
+        'tiny-sdxl-lora',
+      ].sort(),
+    );
+    expect(Object.keys(TINY_VARIANTS)).toEqual([
+      'tiny-pipe',
+      'tiny-distilled',
+      'tiny-sdxl-depths',
+      'tiny-inpaint',
+      'tiny-pix2pix',
     ]);
   });
 

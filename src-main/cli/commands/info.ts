@@ -20,7 +20,7 @@ const USAGE = `Usage: tessera info PATH [--json]
        tessera info --compat ADAPTER --model BASE
 
 Describes a Stable Diffusion model without loading its weights: family, layout, components
-(parameters, dtypes), LoRA details, and the evidence behind each decision.
+(parameters, dtypes), the architecture read from the model, LoRA details, and the evidence behind each decision.
 PATH is a .safetensors file (checkpoint or LoRA) or a diffusers folder.
 
   --json     print the full ModelInfo as JSON
@@ -50,6 +50,8 @@ export function formatInfo(info: ModelInfo): string[] {
         : row(COMPONENT_LABELS[c.name], '      —  not in this file'),
     ),
   ];
+  if (info.architecture.length) lines.push('', 'Architecture', ...info.architecture.map((a) => `  ${a}`));
+  if (info.refusal) lines.push('', `Cannot be used as a base model: ${info.refusal}`);
   if (info.lora) {
     const l = info.lora;
     lines.push(

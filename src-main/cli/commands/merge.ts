@@ -1,6 +1,8 @@
 // `tessera merge`: a base checkpoint with an adapter baked in, as a new single file (the base is untouched).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { targetsOf } from '../../lora/adapter-weights';
+import { openCheckpoint } from '../../models/weights';
 import { loadLoRA } from '../../lora/load';
 import { mergeLoRA } from '../../lora/merge';
 import { numberArg, outputFileArg } from '../args';
@@ -30,12 +32,13 @@ export const mergeCommand: CliCommand = {
     });
     if (!v.model || !v.lora || !v.out) throw new UsageError('merge needs --model, --lora and --out');
     if (!Object.hasOwn(DTYPES, v.dtype)) throw new UsageError('--dtype must be keep, fp16 or fp32');
-    const { adapter } = await loadLoRA(resolve(io.cwd, v.lora));
+    const base = await openCheckpoint(resolve(io.cwd, v.model)); // its own targets resolve the LoRA's keys
+    const { adapter } = await loadLoRA(resolve(io.cwd, v.lora), { targets: targetsOf(base.config) });
     const result = await mergeLoRA(resolve(io.cwd, v.model), adapter, await outputFileArg(v.out, io.cwd), {
       strength: numberArg('--scale', v.scale, -10, 10, 1),
       dtype: DTYPES[v.dtype as keyof typeof DTYPES],
     });
-    io.out(`${result.path}: ${result.mergedKeys} layers merged, ${result.tensorCount} tensors`);
+    io.out(`${result.path}: ${result.mergedKeys.length} layers merged, ${result.tensorCount} tensors`);
     return 0;
   },
 };

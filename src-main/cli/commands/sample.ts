@@ -3,6 +3,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { targetsOf } from '../../lora/adapter-weights';
 import { loadLoRA } from '../../lora/load';
 import { a1111ShortHash, fileSha256 } from '../../lora/hashes';
 import { loadTokenizer } from '../../models/tokenizer-files';
@@ -77,7 +78,10 @@ export const sampleCommand: CliCommand = {
       if (v.lora) {
         const loraPath = resolve(io.cwd, v.lora);
         const strength = numberArg('--scale', v.scale, -4, 4, 1);
-        model.setLoRA((await loadLoRA(loraPath)).adapter, strength);
+        model.setLoRA(
+          (await loadLoRA(loraPath, { targets: targetsOf(model.ckpt.config) })).adapter,
+          strength,
+        );
         lora = {
           name: basename(loraPath, extname(loraPath)),
           strength,

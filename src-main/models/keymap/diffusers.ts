@@ -80,18 +80,30 @@ export function diffusersKeys(config: FamilyConfig, component: ComponentName): K
     .map(({ key, shape, kind }) => ({ key, shape, kind }));
 }
 
+// diffusers gives the mid block the last level's depth, so a level without attention carries the mid depth
+// there (1 elsewhere, unused); a mid depth that differs from an attention last level has no spelling.
 function perLevelDepth(config: UNetConfig): number | number[] {
-  const used = config.transformerDepth.filter((_, i) => config.attention[i]);
-  const all = [...used, config.midTransformerDepth];
-  if (all.every((d) => d === all[0])) return all[0];
-  return config.transformerDepth.map((d, i) => (config.attention[i] ? d : 1));
+  const last = config.blockOutChannels.length - 1;
+  const mid = config.midBlock ? config.midTransformerDepth : 1;
+  if (config.midBlock && config.attention[last] && config.transformerDepth[last] !== mid)
+    throw new Error(
+      `unet/config.json cannot say a mid depth ${mid} beside a last-level depth ${config.transformerDepth[last]}`,
+    );
+  const fixed = config.transformerDepth.map((d, i) => (config.attention[i] ? d : i === last ? mid : null));
+  const said = fixed.filter((d): d is number => d !== null);
+  if (said.every((d) => d === said[0])) return said[0] ?? 1;
+  return fixed.map((d) => d ?? 1);
+}
+
+function headsField(config: UNetConfig): number | number[] {
+  if (config.headRule.kind === 'heads') return config.headRule.heads;
+  return config.blockOutChannels.map((_, i) => attentionHeads(config, i));
 }
 
 /** `unet/config.json` for a config (UNet2DConditionModel). @example diffusersUNetConfig(FAMILIES.sd1.unet).cross_attention_dim === 768 */
 export function diffusersUNetConfig(config: UNetConfig): Record<string, unknown> {
   const levels = config.blockOutChannels.map((_, i) => i);
-  const heads =
-    config.headRule.kind === 'heads' ? config.headRule.heads : levels.map((i) => attentionHeads(config, i));
+  const heads = headsField(config);
   return {
     _class_name: 'UNet2DConditionModel',
     act_fn: 'silu',
@@ -99,7 +111,7 @@ export function diffusersUNetConfig(config: UNetConfig): Record<string, unknown>
     block_out_channels: [...config.blockOutChannels],
     cross_attention_dim: config.crossAttentionDim,
     down_block_types: levels.map((i) => (config.attention[i] ? 'CrossAttnDownBlock2D' : 'DownBlock2D')),
-    mid_block_type: 'UNetMidBlock2DCrossAttn',
+    mid_block_type: config.midBlock ? 'UNetMidBlock2DCrossAttn' : null,
     up_block_types: [...levels]
       .reverse()
       .map((i) => (config.attention[i] ? 'CrossAttnUpBlock2D' : 'UpBlock2D')),

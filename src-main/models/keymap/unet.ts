@@ -68,13 +68,14 @@ export function unetAttentionBlocks(config: UNetConfig): AttentionBlock[] {
   });
   const last = levels - 1;
   const midC = config.blockOutChannels[last];
-  blocks.push({
-    ldm: 'middle_block.1',
-    diffusers: 'mid_block.attentions.0',
-    channels: midC,
-    depth: config.midTransformerDepth,
-    level: last,
-  });
+  if (config.midBlock)
+    blocks.push({
+      ldm: 'middle_block.1',
+      diffusers: 'mid_block.attentions.0',
+      channels: midC,
+      depth: config.midTransformerDepth,
+      level: last,
+    });
   for (let k = 0; k < levels; k++) {
     const level = last - k;
     if (!config.attention[level]) continue;
@@ -161,9 +162,11 @@ export function unetParamPairs(config: UNetConfig): ParamPair[] {
   p.conv('input_blocks.0.0', 'conv_in', c0, config.inChannels, 3);
   const skips = downPath(p, config, blocks, emb);
   const midC = config.blockOutChannels[config.blockOutChannels.length - 1];
-  resnet(p, 'middle_block.0', 'mid_block.resnets.0', midC, midC, emb);
-  transformer(p, config, blockAt(blocks, 'middle_block.1'));
-  resnet(p, 'middle_block.2', 'mid_block.resnets.1', midC, midC, emb);
+  if (config.midBlock) {
+    resnet(p, 'middle_block.0', 'mid_block.resnets.0', midC, midC, emb);
+    transformer(p, config, blockAt(blocks, 'middle_block.1'));
+    resnet(p, 'middle_block.2', 'mid_block.resnets.1', midC, midC, emb);
+  }
   upPath(p, config, blocks, skips, emb);
   p.norm('out.0', 'conv_norm_out', c0);
   p.conv('out.2', 'conv_out', config.outChannels, c0, 3);

@@ -11,6 +11,8 @@ const info: ModelInfo = {
   variant: 'normal',
   prediction: 'epsilon',
   evidence: ['cond_stage_model.transformer is CLIP-L → SD1.x'],
+  architecture: [],
+  refusal: null,
   components: [
     { name: 'unet', present: true, tensors: 686, params: 859_520_964, dtypes: { F16: 686 } },
     { name: 'text_encoder_2', present: false, tensors: 0, params: 0, dtypes: {} },

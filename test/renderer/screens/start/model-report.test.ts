@@ -3,9 +3,16 @@
 // HTML in jsdom (mounting interactively would need the svelteTesting() Vite plugin in the config).
 import { JSDOM } from 'jsdom';
 import { render } from 'svelte/server';
-import { describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelInfo } from '../../../../src-main/api/contract';
+import { inspectModel } from '../../../../src-main/models/inspect';
+import { FAMILIES } from '../../../../src-main/models/families';
+import { clipTextConfig, diffusersUNetConfig } from '../../../../src-main/models/keymap/diffusers';
 import ModelReport from '../../../../src-renderer/screens/start/ModelReport.svelte';
+import { makeTinyCheckpoints } from '../../../../scripts/make-tiny-checkpoints';
 
 const info: ModelInfo = {
   path: '/m/style.safetensors',
@@ -15,6 +22,8 @@ const info: ModelInfo = {
   variant: 'normal',
   prediction: 'epsilon',
   evidence: ['LoRA keys use kohya naming'],
+  architecture: [],
+  refusal: null,
   components: [
     { name: 'unet', present: true, tensors: 2166, params: 23_000_000, dtypes: { F16: 1444, F32: 722 } },
     { name: 'text_encoder', present: false, tensors: 0, params: 0, dtypes: {} },
@@ -64,5 +73,46 @@ describe('ModelReport', () => {
   it('leaves out the LoRA and warning sections for a plain checkpoint', () => {
     const doc = renderReport({ ...info, layout: 'single-file', lora: null, warnings: [] });
     expect(texts(doc, 'h3')).toEqual(['Components', 'Why Tessera thinks so']);
+  });
+});
+
+describe('ModelReport on inspected models', () => {
+  let dir = '';
+  let paths: Record<string, string> = {};
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tessera-report-'));
+    paths = await makeTinyCheckpoints(join(dir, 'm'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('accepts a derived architecture and shows it', async () => {
+    const doc = renderReport(await inspectModel(paths['tiny-distilled-diffusers']));
+    expect(doc.querySelector('[data-testid="model-refusal"]')).toBeNull();
+    expect(texts(doc, 'h3')).toContain('Architecture');
+    expect(texts(doc, '.architecture li').join('\n')).toMatch(
+      /transformer depth per level 1\/0\/1, heads 2\/-\/2, no mid block/,
+    );
+  });
+
+  it('refuses an architecture it cannot build, saying why', async () => {
+    const folder = join(dir, 'simple-cross-attn');
+    const unet = {
+      ...diffusersUNetConfig(FAMILIES['tiny-sd1'].unet),
+      down_block_types: ['SimpleCrossAttnDownBlock2D', 'DownBlock2D', 'DownBlock2D'],
+    };
+    for (const c of ['unet', 'text_encoder']) await mkdir(join(folder, c), { recursive: true });
+    await writeFile(join(folder, 'unet', 'config.json'), JSON.stringify(unet));
+    await writeFile(
+      join(folder, 'text_encoder', 'config.json'),
+      JSON.stringify(clipTextConfig(FAMILIES['tiny-sd1'].textEncoders[0])),
+    );
+    const info = await inspectModel(folder);
+    expect(info.architecture).toEqual([]);
+    const doc = renderReport(info);
+    expect(texts(doc, '[data-testid="model-refusal"]')).toEqual([
+      'Tessera cannot train on this model: unet/config.json: down block type SimpleCrossAttnDownBlock2D is not supported.',
+    ]);
   });
 });
