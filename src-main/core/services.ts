@@ -36,7 +36,7 @@ import { ApiError } from '../api/errors';
 import { inspectModel } from '../models/inspect';
 import { openCheckpoint } from '../models/weights';
 import { compatReport } from '../lora/compat';
-import type { LoRAFamily } from '../lora/adapter-weights';
+import { targetsOf, type LoRAFamily } from '../lora/adapter-weights';
 import { appInfo } from './app-info';
 import { DatasetService } from './dataset-service';
 import { listModelDirectory } from './directory';
@@ -292,7 +292,7 @@ export class Services implements TesseraApi {
       throw new ApiError('INVALID_ARGUMENT', `${modelPath} is a LoRA; choose the base checkpoint.`);
     // The exact architecture (its module widths decide which keys fit), not only the public family.
     const { config } = await openCheckpoint(modelPath);
-    return compatReport(adapterPath, config.id as LoRAFamily);
+    return compatReport(adapterPath, config.id as LoRAFamily, targetsOf(config));
   }
 
   /** @example const { path } = await services.exportAdapter({ adapterPath, format: 'peft', precision: 'fp16', outPath }) */

@@ -4,7 +4,7 @@
 // §C.3, §D.2–D.6) and the base model's modules (a key whose module the base lacks is skipped everywhere).
 import { CONSUMER_LABELS, type CompatibilityReport, type ConsumerCompatibility } from '../api/training';
 import { readSafetensorsHeader } from '../formats/safetensors';
-import type { LoRAFamily } from './adapter-weights';
+import type { LoRAFamily, LoRATargetTable } from './adapter-weights';
 import { groupKeys, loadLoRA, type Group } from './load';
 import { FAMILIES } from '../models/families';
 
@@ -90,10 +90,15 @@ function scaleText(alphas: { rank: number; alpha: number }[], hasAlpha: boolean,
  * The report for an adapter file against a base model family.
  * @example const { consumers } = await compatReport('style.safetensors', 'sd1'); consumers[0].complete
  */
-export async function compatReport(path: string, family: LoRAFamily): Promise<CompatReport> {
+export async function compatReport(
+  path: string,
+  family: LoRAFamily,
+  /** The base model's own LoRA targets (a distilled or resized UNet); default: the family row's. */
+  targets?: LoRATargetTable,
+): Promise<CompatReport> {
   const header = await readSafetensorsHeader(path);
   const { groups, unknownKeys } = groupKeys(header.tensors.keys());
-  const loaded = await loadLoRA(path, { family });
+  const loaded = await loadLoRA(path, targets ? { family, targets } : { family });
   const notInBase = new Map(loaded.skipped.map((s) => [s.stem, s.reason]));
   const sdxl = FAMILIES[family].family === 'sdxl';
   const all = [...groups.values()];
