@@ -41,7 +41,9 @@ const exporting = {
 
 describe('training argument rows', () => {
   it('has a row for every training method', () => {
-    expect(Object.keys(TRAINING_ARG_SPECS)).toHaveLength(9);
+    expect(Object.keys(TRAINING_ARG_SPECS)).toHaveLength(10);
+    expect(validateArgs('checkCompatibility', ['/r/a.safetensors', '/m/sd15.safetensors'])).toHaveLength(2);
+    expect(() => validateArgs('checkCompatibility', ['/r/a.safetensors'])).toThrow('modelPath is required');
     expect(GENERATE_SAMPLERS).toContain('dpmpp_2m_karras');
   });
 
