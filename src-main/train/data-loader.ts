@@ -20,12 +20,19 @@ export const CONDITION_FEEDS = {
   timeIds: 'time_ids',
 } as const;
 
+/** diffusers' default `aesthetic_score` for SDXL refiner conditioning. */
+const REFINER_AESTHETIC_SCORE = 6;
+
 export interface LoaderOptions {
   entries: ReadonlyMap<string, LatentCacheEntry>;
   encoder: Pick<Encoder, 'encode'>;
   scalingFactor: number;
-  /** SDXL: feed pooled text and time ids. */
-  sdxl: boolean;
+  /**
+   * SDXL-style conditioning from the model's config: the pooled text width and how many size ids the UNet
+   * takes (6 for the base: original size, crop, target size; 5 for the refiner: original size, crop, aesthetic
+   * score). Absent: the UNet takes text only.
+   */
+  addition?: { pooledWidth: number; timeIds: number };
   /** Random crop: each step draws a crop offset from the batch's stream and encodes that crop with this VAE. */
   randomCrop?: LatentEncoder;
   /** Captions remembered at most (the encoder is the slow part; a dataset has few distinct ones without shuffle). */
@@ -45,7 +52,7 @@ function padTokens(conds: Conditioning[], empty: Conditioning): Float32Array[] {
   });
 }
 
-/** @example const loader = cachedLoader({ entries, encoder, scalingFactor: 0.18215, sdxl: false }) */
+/** @example const loader = cachedLoader({ entries, encoder, scalingFactor: 0.18215 }) */
 export function cachedLoader(o: LoaderOptions): BatchLoader {
   const memo = new Map<string, Promise<Conditioning>>();
   const limit = o.memo ?? 4096;
@@ -92,18 +99,23 @@ export function cachedLoader(o: LoaderOptions): BatchLoader {
           data: context,
         },
       };
-      if (o.sdxl) {
-        const pooled = conds.map((c) => c.pooled ?? new Float32Array(1280));
-        const width = pooled[0].length;
-        const embeds = new Float32Array(pooled.length * width);
-        pooled.forEach((p, i) => embeds.set(p, i * width));
-        const ids = new Float32Array(items.length * 6);
+      if (o.addition) {
+        const { pooledWidth: width, timeIds: n } = o.addition;
+        const embeds = new Float32Array(conds.length * width);
+        conds.forEach((c, i) => {
+          if (c.pooled && c.pooled.length !== width)
+            throw new Error(`the text encoder pools ${c.pooled.length} values, the UNet takes ${width}`);
+          if (c.pooled) embeds.set(c.pooled, i * width);
+        });
+        const ids = new Float32Array(items.length * n);
         items.forEach((item, i) => {
           const original = item.size ?? item.bucket;
-          ids.set(sdxlTimeIds(original, crops[i] ?? { top: 0, left: 0 }, item.bucket), i * 6);
+          const all = sdxlTimeIds(original, crops[i] ?? { top: 0, left: 0 }, item.bucket);
+          // The refiner's fifth id is the aesthetic score; diffusers trains and samples it at 6.
+          ids.set(n === 5 ? [...all.subarray(0, 4), REFINER_AESTHETIC_SCORE] : all.subarray(0, n), i * n);
         });
         feeds[CONDITION_FEEDS.textEmbeds] = { dtype: 'f32', shape: [items.length, width], data: embeds };
-        feeds[CONDITION_FEEDS.timeIds] = { dtype: 'f32', shape: [items.length, 6], data: ids };
+        feeds[CONDITION_FEEDS.timeIds] = { dtype: 'f32', shape: [items.length, n], data: ids };
       }
       return feeds;
     },

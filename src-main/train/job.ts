@@ -17,6 +17,7 @@ import { loraInputNames, type InjectModule } from '../lora/inject';
 import { continueFromFile, initLoRA, planTargets, type LoRAPlan } from '../lora/plan';
 import { Encoder } from '../models/conditioning';
 import { loadTokenizer } from '../models/tokenizer-files';
+import type { FamilyConfig } from '../models/families';
 import { buildUNet } from '../models/unet';
 import { VAE } from '../models/vae-run';
 import { componentOf, openCheckpoint } from '../models/weights';
@@ -110,6 +111,14 @@ function forDevice(config: TrainConfig, provider: string): TrainConfig {
   return provider === 'cpu' && config.precision === 'fp16' ? { ...config, precision: 'fp32' } : config;
 }
 
+/** The pooled-text width and size-id count the UNet takes, read from the model's config (SDXL base 1280/6). */
+function additionOf(family: FamilyConfig): { addition?: { pooledWidth: number; timeIds: number } } {
+  const add = family.unet.addition;
+  const pooledWidth = family.textEncoders.at(-1)?.projectionDim;
+  if (!add || !pooledWidth) return {};
+  return { addition: { pooledWidth, timeIds: (add.inputDim - pooledWidth) / add.timeEmbedDim } };
+}
+
 /**
  * Runs one job; progress goes to `hooks.post`. Throws with a plain-words message when the job cannot run.
  * @example const outcome = await runTrainJob(spec, { post: (m) => process.send?.(m) })
@@ -183,7 +192,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
       entries,
       encoder,
       scalingFactor: family.vae.scalingFactor,
-      sdxl: family.unet.addition !== null,
+      ...additionOf(family),
       ...(config.randomCrop ? { randomCrop: vae } : {}),
     }),
     {

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRng } from '../../src-main/dataset/rng';
 import { buildLatentCache } from '../../src-main/dataset/latent-cache';
+import { FAMILIES } from '../../src-main/models/families';
 import { Encoder } from '../../src-main/models/conditioning';
 import { VAE } from '../../src-main/models/vae-run';
 import { openCheckpoint } from '../../src-main/models/weights';
@@ -50,7 +51,7 @@ describe('cachedLoader', () => {
       entries,
       encoder,
       scalingFactor: ckpt.config.vae.scalingFactor,
-      sdxl: true,
+      addition: { pooledWidth: FAMILIES['tiny-sdxl'].textEncoders.at(-1)!.projectionDim!, timeIds: 6 },
     });
     const entry = report.entries[0];
     const item: TrainItem = {
@@ -106,7 +107,7 @@ describe('cachedLoader', () => {
     const entry = report.entries[0];
     expect([entry.resized.width, entry.bucket.width, entry.crop.left]).toEqual([96, 64, 16]); // centred
     const entries = new Map([[image, entry]]);
-    const common = { entries, encoder: { encode: () => Promise.reject(new Error('unused')) }, sdxl: false };
+    const common = { entries, encoder: { encode: () => Promise.reject(new Error('unused')) } };
     const centre = cachedLoader({ ...common, scalingFactor: 1 });
     const random = cachedLoader({ ...common, scalingFactor: 1, randomCrop: vae });
     const item: TrainItem = { id: 'wide.png', path: image, caption: 'x', bucket: entry.bucket, repeats: 1 };
@@ -126,5 +127,44 @@ describe('cachedLoader', () => {
     const other = drawn.find((d) => d.crop.left !== drawn[0].crop.left)!;
     expect(Array.from(other.data)).not.toEqual(Array.from(drawn[0].data));
     vae.dispose();
+  });
+});
+
+describe('cachedLoader conditioning widths come from the model', () => {
+  it("feeds a refiner's five size ids (the fifth the aesthetic score) and refuses a pooled width the UNet does not take", async () => {
+    const encoder = {
+      encode: async () => ({
+        context: new Float32Array(77 * 2),
+        shape: [1, 77, 2],
+        pooled: Float32Array.of(1, 2, 3),
+      }),
+    };
+    const item: TrainItem = {
+      id: 'a.png',
+      path: '/a.png',
+      caption: 'x',
+      bucket: { width: 64, height: 48 },
+      size: { width: 80, height: 60 },
+      repeats: 1,
+    };
+    const refiner = cachedLoader({
+      entries: new Map(),
+      encoder: encoder as never,
+      scalingFactor: 1,
+      addition: { pooledWidth: 3, timeIds: 5 },
+    });
+    const feeds = await refiner.condition(['x'], [item], [{ top: 2, left: 4 }]);
+    expect(feeds[CONDITION_FEEDS.timeIds].shape).toEqual([1, 5]);
+    expect(Array.from(feeds[CONDITION_FEEDS.timeIds].data as Float32Array)).toEqual([60, 80, 2, 4, 6]);
+    expect(Array.from(feeds[CONDITION_FEEDS.textEmbeds].data as Float32Array)).toEqual([1, 2, 3]);
+    const wrong = cachedLoader({
+      entries: new Map(),
+      encoder: encoder as never,
+      scalingFactor: 1,
+      addition: { pooledWidth: 4, timeIds: 6 },
+    });
+    await expect(wrong.condition(['x'], [item], [{ top: 0, left: 0 }])).rejects.toThrow(
+      'pools 3 values, the UNet takes 4',
+    );
   });
 });
