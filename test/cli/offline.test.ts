@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
+import { writeInkDataset } from '../fixtures/ink-dataset';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NO_NETWORK = pathToFileURL(join(ROOT, 'test', 'fixtures', 'no-network.mjs')).href;
@@ -39,18 +40,7 @@ beforeAll(async () => {
     models[id] = join(dir, 'models', id, `${id}.safetensors`);
     await writeFile(models[id], await readFile(made[id]));
   }
-  await mkdir(join(dir, 'data'));
-  for (const [name, shade] of [
-    ['a', 40],
-    ['b', 160],
-  ] as const) {
-    const px = Buffer.from(Array.from({ length: 64 * 64 * 3 }, (_, i) => (shade + i) & 255));
-    const png = await sharp(px, { raw: { width: 64, height: 64, channels: 3 } })
-      .png()
-      .toBuffer();
-    await writeFile(join(dir, 'data', `${name}.png`), png);
-    await writeFile(join(dir, 'data', `${name}.txt`), `ink, ${name}`);
-  }
+  await writeInkDataset(join(dir, 'data'));
   closedProxy = `http://127.0.0.1:${await closedPort()}`;
 });
 afterAll(async () => {

@@ -4,30 +4,17 @@ import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
 import { BPE_PATH } from '../../fixtures/tokenizer';
+import { writeInkDataset } from '../../fixtures/ink-dataset';
 
 let dir = '';
 let paths: Record<string, string> = {};
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tessera-cli-train-'));
   paths = await makeTinyCheckpoints(join(dir, 'm'));
-  await mkdir(join(dir, 'data'));
-  for (const [name, shade] of [
-    ['a', 40],
-    ['b', 160],
-  ] as const) {
-    const px = Buffer.from(Array.from({ length: 64 * 64 * 3 }, (_, i) => (shade + i) & 255));
-    await writeFile(
-      join(dir, 'data', `${name}.png`),
-      await sharp(px, { raw: { width: 64, height: 64, channels: 3 } })
-        .png()
-        .toBuffer(),
-    );
-    await writeFile(join(dir, 'data', `${name}.txt`), `ink, ${name}`);
-  }
+  await writeInkDataset(join(dir, 'data'));
   await mkdir(join(dir, 'cache'));
   await copyFile(BPE_PATH, join(dir, 'cache', 'bpe_simple_vocab_16e6.txt.gz'));
   // The same run as the flags below, as a CONFIG.toml (paths relative to the file).
