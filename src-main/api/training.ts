@@ -4,11 +4,13 @@ import type { JobInfo } from '../core/jobs';
 import type { OptionSpec, Preset, TrainConfig } from '../train/config';
 import type { Progress } from '../train/loop';
 import type { StepMetrics } from '../train/metrics';
+import type { Recommendation } from '../train/recommend';
 
 export type { JobInfo, JobStatus } from '../core/jobs';
 export type { OptionSpec, Preset, TrainConfig } from '../train/config';
 export type { Progress } from '../train/loop';
 export type { StepMetrics } from '../train/metrics';
+export type { Recommendation } from '../train/recommend';
 
 export interface TrainingOptions {
   options: readonly OptionSpec[];
@@ -51,6 +53,10 @@ export interface TrainPlan {
   buckets: BucketCount[];
   batchesPerEpoch: number;
   totalSteps: number;
+  /** The size the base model was trained at, null when the model could not be read. */
+  nativeResolution: number | null;
+  /** The preset and length suggested for this model family and dataset size (null: unknown family). */
+  recommendation: Recommendation | null;
   /** Rough device memory need in bytes (weights + activations), null when the model is unknown. */
   memoryEstimate: number | null;
 }

@@ -27,7 +27,9 @@ import {
   validateConfig,
   type TrainConfig,
 } from '../train/config';
+import { settingsWarnings } from '../train/config-warnings';
 import { scanDataset } from '../train/dataset-items';
+import { recommendSettings } from '../train/recommend';
 import { estimateTrainingMemory } from '../train/memory-estimate';
 import type { FamilyConfig } from '../models/families';
 import { openCheckpoint } from '../models/weights';
@@ -133,6 +135,9 @@ export class TrainingService {
       buckets.set(key, b);
     }
     const perEpoch = scan.items.length ? batchesPerEpoch(scan.items, config.batchSize) : 0;
+    const totalSteps = perEpoch ? totalStepsOf(config, perEpoch) : 0;
+    const nativeResolution = architecture?.resolution ?? null;
+    warnings.push(...settingsWarnings(config, { totalSteps, nativeResolution }));
     return {
       config,
       problems,
@@ -142,7 +147,9 @@ export class TrainingService {
       captioned: scan.captioned,
       buckets: [...buckets.values()],
       batchesPerEpoch: perEpoch,
-      totalSteps: perEpoch ? totalStepsOf(config, perEpoch) : 0,
+      totalSteps,
+      nativeResolution,
+      recommendation: recommendSettings({ family, images: scan.items.length, nativeResolution }),
       memoryEstimate:
         unetParams > 0
           ? estimateTrainingMemory({ unetParams, loraParams: loraParamsOf(architecture, config), config })

@@ -399,6 +399,13 @@ export const PRESETS: readonly Preset[] = [
     config: { resolution: 512, rank: 16, alpha: 8, learningRate: 1e-4, epochs: 10 },
   },
   {
+    id: 'sd2-style',
+    label: 'SD2 style',
+    description: "A style adapter for SD2.x models at 768 px (the v-prediction models' size).",
+    families: ['sd2', 'sd2-v'],
+    config: { resolution: 768, rank: 16, alpha: 8, learningRate: 1e-4, epochs: 10 },
+  },
+  {
     id: 'sdxl-style',
     label: 'SDXL style',
     description: 'A style adapter for SDXL at 1024 px with memory-saving settings.',

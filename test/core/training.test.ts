@@ -57,6 +57,12 @@ describe('TrainingService', () => {
     expect(plan).toMatchObject({ family: 'sd1', images: 2, captioned: 1, batchesPerEpoch: 2, totalSteps: 6 });
     expect(plan.memoryEstimate).toBeGreaterThan(0);
     expect(plan.warnings.join(' ')).toMatch(/1 image\(s\) have no caption/);
+    // The defaults' 50-step warm-up on a 6-step run, said before the start; the tiny model's own size is 64.
+    expect(plan.warnings.join(' ')).toMatch(/Warm-up \(50 steps\) is as long as the whole run \(6 steps\)/);
+    expect(plan.nativeResolution).toBe(64);
+    expect(plan.recommendation).toMatchObject({ presetId: 'sd15-style', config: { resolution: 64 } });
+    const big = await service.plan({ ...request, config: { resolution: 128, epochs: 3 } });
+    expect(big.warnings.join(' ')).toMatch(/Resolution 128 is above the model's own size \(64 px\)/);
     const bad = await service.plan({
       ...request,
       modelPath: paths['tiny-sd1-lora'],
