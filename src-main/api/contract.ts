@@ -81,7 +81,8 @@ export interface EnvironmentReport {
   /** CPU threads ONNX Runtime uses: the saved choice (null: automatic) and the automatic value here. */
   compute: { threads: number | null; defaultThreads: number };
   modelFolders: { app: string; kind: 'checkpoints' | 'loras'; path: string }[];
-  paths: { settings: string; projects: string; cache: string; logs: string };
+  /** The folders this running instance uses: settings (null: kept in memory only), new projects, caches. */
+  paths: { settings: string | null; projects: string; cache: string };
 }
 
 /** What a running Tessera is: its version, which front door serves it, and the host platform. */
@@ -153,6 +154,12 @@ export interface TesseraApi extends TrainingApi {
   setComputeThreads(threads: number | null): Promise<void>;
 
   /**
+   * Sets the folder new projects are made in (see `createNewProject`); saved with the app settings.
+   * @example await api.setProjectsFolder('/home/ann/Pictures/Tessera Projects')
+   */
+  setProjectsFolder(dir: string): Promise<void>;
+
+  /**
    * Shows a file in the system file manager (desktop app only; web mode answers INVALID_ARGUMENT with the path).
    * @example await api.revealPath('/art/ink/runs/ink-20261128/ink.safetensors')
    */
@@ -165,6 +172,13 @@ export interface TesseraApi extends TrainingApi {
    * @example const project = await api.createProject('/art/MyStyle', 'My style'); project.datasetDir // '/art/MyStyle/dataset'
    */
   createProject(dir: string, name: string): Promise<ProjectInfo>;
+
+  /**
+   * Makes a project in the projects folder without asking where: named `name` (numbered if taken) or
+   * "Untitled style N". The first run: drop images, get a project.
+   * @example const project = await api.createNewProject('ink'); project.dir // '/home/ann/Pictures/Tessera Projects/ink'
+   */
+  createNewProject(name?: string): Promise<ProjectInfo>;
 
   /**
    * Opens an existing project folder: remembers it in the recent list and starts watching its dataset.

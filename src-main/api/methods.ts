@@ -8,9 +8,11 @@ export const API_METHODS = [
   'listDirectory',
   'getEnvironment',
   'setComputeThreads',
+  'setProjectsFolder',
   'revealPath',
   // projects & dataset
   'createProject',
+  'createNewProject',
   'openProject',
   'updateProject',
   'listRecentProjects',

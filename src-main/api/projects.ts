@@ -1,6 +1,7 @@
 // The projects & dataset part of the API contract: plain DTOs and type-only imports (erased at build), so
 // the preload, renderer, server and CLI can all use it.
 import type { TagOp } from '../dataset/tags';
+import type { TrainConfig } from '../train/config';
 
 /** Per-project training-data settings that change what the dataset screen shows (buckets, import size floor). */
 export interface ProjectSettings {
@@ -12,6 +13,18 @@ export interface ProjectSettings {
   noUpscale: boolean;
 }
 
+/** The Train screen's choices for a project, saved in project.json so they come back when it opens. */
+export interface ProjectTraining {
+  /** The preset last applied, null when the options were set by hand. */
+  presetId: string | null;
+  /** Every option as last set (the Train screen's full config). */
+  config: Partial<TrainConfig>;
+  /** Adapter name. */
+  name: string;
+  /** Preview prompts, one per line as typed. */
+  prompts: string;
+}
+
 /** What `project.json` holds, plus where the project lives. */
 export interface ProjectInfo {
   /** Absolute project folder; the id every dataset method takes. */
@@ -20,6 +33,8 @@ export interface ProjectInfo {
   /** Base model (.safetensors file or diffusers folder), null until one is chosen. */
   baseModelPath: string | null;
   settings: ProjectSettings;
+  /** Training settings last used in this project, null until the Train screen saved some. */
+  training: ProjectTraining | null;
   /** `<dir>/dataset`: images + same-name .txt captions (kohya layout). */
   datasetDir: string;
 }
@@ -36,6 +51,8 @@ export interface ProjectPatch {
   name?: string;
   baseModelPath?: string | null;
   settings?: Partial<ProjectSettings>;
+  /** Replaces the saved training settings (null forgets them). */
+  training?: ProjectTraining | null;
 }
 
 export interface PixelRect {

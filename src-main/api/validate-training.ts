@@ -32,7 +32,7 @@ export const EXPORT_PRECISIONS = [
 export const JOB_ACTIONS = ['pause', 'resume', 'cancel', 'restart'] as const;
 
 /** Option overrides: known shapes only (numbers, text, switches); ranges are the core's job. */
-const configPatch: ArgCheck = (value) => {
+export const configPatch: ArgCheck = (value) => {
   if (!isRecord(value)) return 'must be an object';
   for (const [key, v] of Object.entries(value)) {
     const ok =

@@ -1,11 +1,11 @@
 // Argument checks for every API method, one row per method: front doors run these before calling
 // services, so a renderer bug or a hand-written HTTP request fails with INVALID_ARGUMENT, not a crash.
-import { isRecord, name, pathList, pathString, text, type ArgSpec } from './arg-checks';
+import { isRecord, name, objectOf, pathList, pathString, text, type ArgSpec } from './arg-checks';
 import type { ApiArgs, ApiMethod } from './contract';
 import { ApiError } from './errors';
 import { isApiMethod } from './methods';
 import { TAG_EDIT_KINDS } from './projects';
-import { TRAINING_ARG_SPECS } from './validate-training';
+import { configPatch, TRAINING_ARG_SPECS } from './validate-training';
 
 /** Field checks per TagEdit kind; absent optional fields are fine. */
 const TAG_EDIT_FIELDS: Readonly<Record<(typeof TAG_EDIT_KINDS)[number], Record<string, ArgSpec['check']>>> = {
@@ -47,6 +47,13 @@ const projectSettings = (value: unknown): string | null => {
   return null;
 };
 
+const projectTraining = objectOf({
+  presetId: [(v) => (v === null ? null : name(v))],
+  config: [configPatch],
+  name: [text],
+  prompts: [text],
+});
+
 const threadCount = (value: unknown): string | null =>
   value === null || (Number.isInteger(value) && Number(value) >= 1 && Number(value) <= 1024)
     ? null
@@ -57,6 +64,10 @@ const projectPatch = (value: unknown): string | null => {
   if (value.name !== undefined && name(value.name)) return `name ${name(value.name)}`;
   const model = value.baseModelPath;
   if (model !== undefined && model !== null && pathString(model)) return `baseModelPath ${pathString(model)}`;
+  if (value.training !== undefined && value.training !== null) {
+    const complaint = projectTraining(value.training);
+    if (complaint) return `training ${complaint}`;
+  }
   return value.settings === undefined ? null : projectSettings(value.settings);
 };
 
@@ -67,12 +78,14 @@ export const ARG_SPECS = {
   listDirectory: [{ name: 'path', optional: true, check: pathString }],
   getEnvironment: [],
   setComputeThreads: [{ name: 'threads', check: threadCount }],
+  setProjectsFolder: [{ name: 'dir', check: pathString }],
   revealPath: [{ name: 'path', check: pathString }],
   // projects & dataset
   createProject: [
     { name: 'dir', check: pathString },
     { name: 'name', check: name },
   ],
+  createNewProject: [{ name: 'name', optional: true, check: name }],
   openProject: [{ name: 'dir', check: pathString }],
   updateProject: [
     { name: 'dir', check: pathString },

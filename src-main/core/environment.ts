@@ -3,7 +3,6 @@
 import type { EnvironmentReport } from '../api/contract';
 import { ApiError } from '../api/errors';
 import type { DeviceReport } from '../engine/runtime/providers';
-import { appPaths } from './app-paths';
 import { findModelFolders } from './model-folders';
 import type { WorkerLauncher } from './worker-process';
 
@@ -26,8 +25,27 @@ export function devicesInWorker(launch: WorkerLauncher): Promise<DeviceReport> {
   });
 }
 
-/** The first-run report the Start screen shows. */
-export async function environmentReport(launch: WorkerLauncher): Promise<Omit<EnvironmentReport, 'compute'>> {
-  const [device, modelFolders] = await Promise.all([devicesInWorker(launch), findModelFolders()]);
-  return { device, modelFolders, paths: appPaths() };
+/**
+ * Runs `probe` once and hands every later caller the same answer; a failed probe is forgotten, so the next
+ * caller tries again. Devices do not change while the app runs, and probing starts a process.
+ * @example const devices = remembered(() => devicesInWorker(launch)); await devices(); await devices() // one worker
+ */
+export function remembered<T>(probe: () => Promise<T>): () => Promise<T> {
+  let answer: Promise<T> | null = null;
+  return () => {
+    answer ??= probe().catch((err: unknown) => {
+      answer = null;
+      throw err;
+    });
+    return answer;
+  };
+}
+
+/** The first-run report the Start screen shows, with the folders this instance actually uses. */
+export async function environmentReport(
+  devices: () => Promise<DeviceReport>,
+  paths: EnvironmentReport['paths'],
+): Promise<Omit<EnvironmentReport, 'compute'>> {
+  const [device, modelFolders] = await Promise.all([devices(), findModelFolders()]);
+  return { device, modelFolders, paths };
 }

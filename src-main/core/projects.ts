@@ -2,7 +2,7 @@
 // `cache/` (docs/architecture.md §4). Reads fill in defaults so older files keep opening.
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { ProjectInfo, ProjectPatch, ProjectSettings } from '../api/contract';
+import type { ProjectInfo, ProjectPatch, ProjectSettings, ProjectTraining } from '../api/contract';
 import { ApiError } from '../api/errors';
 import { writeFileAtomic } from '../dataset/project-files';
 
@@ -23,6 +23,7 @@ interface ProjectFile {
   name: string;
   baseModelPath: string | null;
   settings: ProjectSettings;
+  training: ProjectTraining | null;
 }
 
 function absoluteDir(dir: string): string {
@@ -32,8 +33,8 @@ function absoluteDir(dir: string): string {
 }
 
 function toInfo(dir: string, file: ProjectFile): ProjectInfo {
-  const { name, baseModelPath, settings } = file;
-  return { dir, name, baseModelPath, settings, datasetDir: join(dir, PROJECT_DIRS.dataset) };
+  const { name, baseModelPath, settings, training } = file;
+  return { dir, name, baseModelPath, settings, training, datasetDir: join(dir, PROJECT_DIRS.dataset) };
 }
 
 async function save(dir: string, file: ProjectFile): Promise<void> {
@@ -64,9 +65,24 @@ export async function createProjectFiles(dir: string, name: string): Promise<Pro
     name: name.trim(),
     baseModelPath: null,
     settings: { ...DEFAULT_PROJECT_SETTINGS },
+    training: null,
   };
   await save(root, file);
   return toInfo(root, file);
+}
+
+/** Saved training settings as read back; a hand-edited file with the wrong shape means none, not a crash. */
+function trainingOf(value: unknown): ProjectTraining | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const t = value as Record<string, unknown>;
+  const config =
+    typeof t.config === 'object' && t.config !== null ? (t.config as ProjectTraining['config']) : {};
+  return {
+    presetId: typeof t.presetId === 'string' ? t.presetId : null,
+    config,
+    name: typeof t.name === 'string' ? t.name : '',
+    prompts: typeof t.prompts === 'string' ? t.prompts : '',
+  };
 }
 
 /**
@@ -99,6 +115,7 @@ export async function readProjectFiles(dir: string): Promise<ProjectInfo> {
       typeof parsed.name === 'string' && parsed.name.trim() ? parsed.name : root.split(/[\\/]/).pop() || root,
     baseModelPath: typeof parsed.baseModelPath === 'string' ? parsed.baseModelPath : null,
     settings: { ...DEFAULT_PROJECT_SETTINGS, ...(parsed.settings ?? {}) },
+    training: trainingOf(parsed.training),
   });
 }
 
@@ -113,6 +130,7 @@ export async function updateProjectFiles(dir: string, patch: ProjectPatch): Prom
     name: patch.name?.trim() || current.name,
     baseModelPath: patch.baseModelPath === undefined ? current.baseModelPath : patch.baseModelPath,
     settings: { ...current.settings, ...(patch.settings ?? {}) },
+    training: patch.training === undefined ? current.training : patch.training,
   };
   await save(current.dir, file);
   return toInfo(current.dir, file);

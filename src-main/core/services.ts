@@ -1,6 +1,6 @@
 // Everything the UI can do, as one class implementing the api/contract.ts interface. Front doors (Electron
 // IPC, the web server, the CLI) validate arguments and wrap results; this class holds no Electron import.
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import type {
@@ -40,7 +40,10 @@ import { targetsOf, type LoRAFamily } from '../lora/adapter-weights';
 import { appInfo } from './app-info';
 import { DatasetService } from './dataset-service';
 import { listModelDirectory } from './directory';
-import { environmentReport } from './environment';
+import { appPaths } from './app-paths';
+import { devicesInWorker, environmentReport, remembered } from './environment';
+import type { DeviceReport } from '../engine/runtime/providers';
+import { newProjectName } from './project-names';
 import { EventHub } from './events';
 import { createProjectFiles, readProjectFiles, updateProjectFiles } from './projects';
 import { generateInWorker, withOutPath } from './generate';
@@ -62,6 +65,8 @@ export interface ServicesOptions {
   launcher?: WorkerLauncher;
   /** Derived caches (latents, compiled models, tokenizer files); default `<appDataDir>/cache` or a temp folder. */
   cacheDir?: string;
+  /** Where new projects go until the user picks a folder; default: the platform's (app-paths.ts). */
+  projectsDir?: string;
   /** Shows a file in the system file manager (Electron's shell.showItemInFolder); absent in web mode and CLI. */
   reveal?: (path: string) => void;
 }
@@ -84,8 +89,13 @@ export class Services implements TesseraApi {
   readonly #launch: WorkerLauncher;
   readonly #workers = new Set<WorkerHandle>();
   readonly #training: TrainingService;
+  readonly #appDataDir: string | null;
+  readonly #defaultProjectsDir: string;
+  readonly #devices: () => Promise<DeviceReport>;
 
   constructor(options: ServicesOptions) {
+    this.#appDataDir = options.appDataDir ?? null;
+    this.#defaultProjectsDir = options.projectsDir ?? appPaths().projects;
     this.#mode = options.mode;
     this.#reveal = options.reveal;
     this.#watch = options.watch ?? true;
@@ -100,6 +110,7 @@ export class Services implements TesseraApi {
       worker.onExit(() => this.#workers.delete(worker));
       return worker;
     };
+    this.#devices = remembered(() => devicesInWorker(this.#launch));
     this.#settings = new SettingsStore(options.appDataDir ?? null, (m) => this.#log('warn', m));
     this.#training = new TrainingService(
       new TrainerJobs(this.#launch, (e) => this.#onJobEvent(e)),
@@ -152,10 +163,22 @@ export class Services implements TesseraApi {
   /** @example const { device, modelFolders } = await services.getEnvironment() */
   async getEnvironment(): Promise<EnvironmentReport> {
     const { threads } = await this.#settings.read();
+    const paths = { settings: this.#appDataDir, projects: await this.#projectsDir(), cache: this.#cacheDir };
     return {
-      ...(await environmentReport(this.#launch)),
+      ...(await environmentReport(this.#devices, paths)),
       compute: { threads, defaultThreads: physicalCores() },
     };
+  }
+
+  /** @example await services.setProjectsFolder('/home/ann/Pictures/Tessera Projects') */
+  async setProjectsFolder(dir: string): Promise<void> {
+    if (!isAbsolute(dir))
+      throw new ApiError('INVALID_ARGUMENT', `Give a full path (starting at a drive or /), not "${dir}".`);
+    await this.#settings.setProjectsDir(resolve(dir));
+  }
+
+  async #projectsDir(): Promise<string> {
+    return (await this.#settings.read()).projectsDir ?? this.#defaultProjectsDir;
   }
 
   /** @example await services.setComputeThreads(4) */
@@ -174,6 +197,17 @@ export class Services implements TesseraApi {
   /** @example const project = await services.createProject('/art/MyStyle', 'My style') */
   async createProject(dir: string, name: string): Promise<ProjectInfo> {
     return this.#opened(await createProjectFiles(dir, name));
+  }
+
+  /** @example const project = await services.createNewProject(); project.name // 'Untitled style 1' */
+  async createNewProject(name?: string): Promise<ProjectInfo> {
+    const root = await this.#projectsDir();
+    const taken = await readdir(root).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
+    const chosen = newProjectName(taken, name);
+    return this.createProject(join(root, chosen), chosen);
   }
 
   /** @example const project = await services.openProject('/art/MyStyle') */

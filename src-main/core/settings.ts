@@ -1,4 +1,4 @@
-// App-wide settings persisted as JSON in the app-data folder (today: the recent-projects list). Written
+// App-wide settings persisted as JSON in the app-data folder (recent projects, CPU threads, projects folder). Written
 // atomically; a missing or damaged file means defaults, with the damage reported, never a crash.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,9 +15,11 @@ export interface AppSettings {
   recentProjects: RecentProject[];
   /** ORT CPU threads for training and generation; null: the machine's physical cores. */
   threads: number | null;
+  /** Where new projects are made; null: the platform's default (app-paths.ts). */
+  projectsDir: string | null;
 }
 
-const DEFAULT_SETTINGS: AppSettings = { version: 1, recentProjects: [], threads: null };
+const DEFAULT_SETTINGS: AppSettings = { version: 1, recentProjects: [], threads: null, projectsDir: null };
 
 const isThreadCount = (v: unknown): v is number => Number.isInteger(v) && Number(v) >= 1 && Number(v) <= 1024;
 
@@ -58,6 +60,11 @@ export class SettingsStore {
     await this.#save({ ...(await this.read()), threads });
   }
 
+  /** Saves the folder new projects go to (null: the platform's default). */
+  async setProjectsDir(projectsDir: string | null): Promise<void> {
+    await this.#save({ ...(await this.read()), projectsDir });
+  }
+
   async #load(): Promise<AppSettings> {
     if (this.#file === null) return structuredClone(DEFAULT_SETTINGS);
     let raw: string;
@@ -71,7 +78,8 @@ export class SettingsStore {
       const parsed = JSON.parse(raw) as Partial<AppSettings>;
       const recent = Array.isArray(parsed.recentProjects) ? parsed.recentProjects.filter(isRecent) : [];
       const threads = isThreadCount(parsed.threads) ? parsed.threads : null;
-      return { version: 1, recentProjects: recent, threads };
+      const projectsDir = typeof parsed.projectsDir === 'string' ? parsed.projectsDir : null;
+      return { version: 1, recentProjects: recent, threads, projectsDir };
     } catch (err) {
       this.#onWarning(`${this.#file} is not valid JSON (${(err as Error).message}); starting from defaults.`);
       return structuredClone(DEFAULT_SETTINGS);

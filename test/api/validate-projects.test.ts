@@ -25,9 +25,25 @@ describe('validateArgs (projects & dataset)', () => {
     expect(
       complaint('updateProject', ['/art/p', { baseModelPath: null, settings: { resolution: 768 } }]),
     ).toBe('accepted');
+    const training = { presetId: null, config: { rank: 8, flip: true }, name: 'ink', prompts: '' };
+    expect(complaint('updateProject', ['/art/p', { training }])).toBe('accepted');
+    expect(complaint('updateProject', ['/art/p', { training: null }])).toBe('accepted');
+    expect(complaint('createNewProject', [])).toBe('accepted');
+    expect(complaint('createNewProject', ['ink'])).toBe('accepted');
+    expect(complaint('setProjectsFolder', ['/home/ann/Pictures/Tessera Projects'])).toBe('accepted');
   });
 
   it('names what is wrong', () => {
+    expect(
+      complaint('updateProject', [
+        '/p',
+        { training: { presetId: null, config: { rank: [1] }, name: '', prompts: '' } },
+      ]),
+    ).toMatch(/training config .rank must be a number, text or true\/false/);
+    expect(complaint('updateProject', ['/p', { training: { config: {} } }])).toMatch(
+      /training presetId is required/,
+    );
+    expect(complaint('createNewProject', [' '])).toBe('createNewProject: name must not be empty.');
     expect(complaint('createProject', ['/art/p', '  '])).toBe('createProject: name must not be empty.');
     expect(complaint('importImages', ['/art/p', '/in/a.png'])).toMatch(/paths must be an array/);
     expect(complaint('importImages', ['/art/p', ['/ok', 7]])).toMatch(/paths \[1\] must be a string/);

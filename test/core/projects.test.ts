@@ -26,6 +26,7 @@ describe('project files', () => {
       name: 'My style',
       baseModelPath: null,
       settings: DEFAULT_PROJECT_SETTINGS,
+      training: null,
       datasetDir: join(root, 'dataset'),
     });
     expect(JSON.parse(await readFile(join(root, PROJECT_FILE), 'utf8'))).toMatchObject({ version: 1 });
@@ -61,5 +62,30 @@ describe('project files', () => {
     expect(patched.baseModelPath).toBe('/m/sd15.safetensors');
     expect(patched.settings).toEqual({ ...DEFAULT_PROJECT_SETTINGS, resolution: 1024 });
     expect(await readProjectFiles(dir)).toEqual(patched);
+  });
+
+  it('saves the Train screen settings in project.json and gives them back when the project opens', async () => {
+    await createProjectFiles(dir, 'a');
+    const training = {
+      presetId: 'quick-test',
+      config: { rank: 4, flip: true },
+      name: 'ink',
+      prompts: 'a cat',
+    };
+    await updateProjectFiles(dir, { training });
+    expect((await updateProjectFiles(dir, { name: 'b' })).training).toEqual(training);
+    expect((await readProjectFiles(dir)).training).toEqual(training);
+    expect(JSON.parse(await readFile(join(dir, PROJECT_FILE), 'utf8')).training).toEqual(training);
+    expect((await updateProjectFiles(dir, { training: null })).training).toBeNull();
+    // A hand-edited file with a wrong shape opens without its training settings, or with what is usable.
+    await writeFile(join(dir, PROJECT_FILE), JSON.stringify({ training: 'x' }));
+    expect((await readProjectFiles(dir)).training).toBeNull();
+    await writeFile(join(dir, PROJECT_FILE), JSON.stringify({ training: { name: 'ink', config: 3 } }));
+    expect((await readProjectFiles(dir)).training).toEqual({
+      presetId: null,
+      config: {},
+      name: 'ink',
+      prompts: '',
+    });
   });
 });

@@ -19,6 +19,7 @@ beforeAll(async () => {
     name: 'Ink',
     baseModelPath: null,
     settings: {} as ProjectInfo['settings'],
+    training: null,
     datasetDir: join(root, 'dataset'),
   };
   await mkdir(join(root, RUNS_FOLDER, 'r1'), { recursive: true });

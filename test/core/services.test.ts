@@ -63,6 +63,24 @@ describe('Services', () => {
     expect(['UNSUPPORTED_FORMAT', 'MALFORMED_FILE']).toContain(codeOf(junkError));
   });
 
+  it('makes new projects in the projects folder: untitled and numbered, or named, and moved by a setting', async () => {
+    const projectsDir = join(dir, 'Tessera Projects');
+    const services = new Services({ mode: 'web', watch: false, projectsDir, appDataDir: join(dir, 'app') });
+    const first = await services.createNewProject();
+    expect(first).toMatchObject({ name: 'Untitled style 1', dir: join(projectsDir, 'Untitled style 1') });
+    expect((await services.createNewProject()).name).toBe('Untitled style 2');
+    expect((await services.createNewProject('ink: v2')).dir).toBe(join(projectsDir, 'ink- v2'));
+    expect((await services.listRecentProjects())[0].name).toBe('ink- v2');
+    await services.setProjectsFolder(join(dir, 'elsewhere'));
+    expect((await services.createNewProject()).dir).toBe(join(dir, 'elsewhere', 'Untitled style 1'));
+    // The choice is saved with the app settings: a new instance on the same data folder keeps it.
+    const again = new Services({ mode: 'web', watch: false, projectsDir, appDataDir: join(dir, 'app') });
+    expect((await again.createNewProject()).dir).toBe(join(dir, 'elsewhere', 'Untitled style 2'));
+    await expect(services.setProjectsFolder('rel')).rejects.toThrow(/full path/);
+    services.dispose();
+    again.dispose();
+  });
+
   it('lists model folders for the web-mode picker', async () => {
     await mkdir(join(dir, 'models', 'sub'), { recursive: true });
     const listing = await new Services({ mode: 'web' }).listDirectory(join(dir, 'models'));

@@ -16,6 +16,7 @@ const project: ProjectInfo = {
   name: 'Ink',
   baseModelPath: '/m/sd15.safetensors',
   settings: {} as ProjectInfo['settings'],
+  training: null,
   datasetDir: '/art/ink/dataset',
 };
 
