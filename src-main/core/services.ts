@@ -388,6 +388,7 @@ export class Services implements TesseraApi {
       this.events.emit('train.progress', { jobId: job.id, progress: message.progress });
     else if (message?.type === 'sample')
       this.events.emit('train.sample', { jobId: job.id, sample: message.sample });
+    else if (message?.type === 'preview') this.events.emit('sample.preview', message.preview);
     else if (message?.type === 'log') this.#log(message.level, `${job.name}: ${message.message}`);
     else this.events.emit('train.job', job);
   }

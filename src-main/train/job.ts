@@ -33,6 +33,7 @@ import type { TrainConfig } from './config';
 import { bucketConfigFor, scanDataset } from './dataset-items';
 import { runTraining, type PauseGate, type StepRunner, type TrainOutcome } from './loop';
 import type { TrainJobSpec, WorkerMessage } from './messages';
+import { previewReport } from './messages';
 import type { Tensors } from './optim/index';
 import { streamRng } from './rng';
 import { tagFrequency, trainingFacts, triggerPhrase } from './run-metadata';
@@ -314,7 +315,15 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
         await mkdir(dir, { recursive: true });
         for (const p of prompts) {
           stage(`Rendering preview ${p.index + 1} of ${prompts.length}`);
-          const { png } = await txt2img(previewer, requestFromPrompt(p, config.seed));
+          const request = requestFromPrompt(p, config.seed);
+          const [w, h] = [request.width / previewer.downscale, request.height / previewer.downscale];
+          // The dashboard's live preview: the latents of every sampling step, as "try a prompt" sends them.
+          const { png } = await txt2img(previewer, request, (step, _x, denoised) =>
+            hooks.post({
+              type: 'preview',
+              preview: previewReport(step, request.steps, w, h, family.family, denoised),
+            }),
+          );
           const path = join(dir, `step${String(at).padStart(6, '0')}-${p.index}.png`);
           await writeFile(path, png);
           const sample = { step: at, index: p.index, prompt: p.prompt, path };

@@ -11,7 +11,7 @@ import { loadTokenizer } from '../models/tokenizer-files';
 import { CheckpointModel } from '../sample/checkpoint-model';
 import { txt2img } from '../sample/txt2img';
 import type { GenerateSpec, HostMessage, WorkerMessage } from './messages';
-import { isHostMessage } from './messages';
+import { isHostMessage, previewReport } from './messages';
 import { runTrainJob } from './job';
 import { PauseGate } from './loop';
 
@@ -79,10 +79,9 @@ async function generate({ request, cacheDir, device, threads }: GenerateSpec): P
   const named = lora
     ? { lora: { name: basename(lora.path, extname(lora.path)), strength: lora.strength } }
     : {};
-  const { png, parameters } = await txt2img(model, { ...settings, ...named }, (step, _x, denoised) => {
-    const latents = Buffer.from(denoised.buffer, denoised.byteOffset, denoised.byteLength).toString('base64');
-    post({ type: 'preview', preview: { step, steps: request.steps, width: w, height: h, family, latents } });
-  });
+  const { png, parameters } = await txt2img(model, { ...settings, ...named }, (step, _x, denoised) =>
+    post({ type: 'preview', preview: previewReport(step, request.steps, w, h, family, denoised) }),
+  );
   await mkdir(dirname(outPath), { recursive: true });
   await writeFile(outPath, png);
   post({ type: 'generated', path: outPath, parameters });

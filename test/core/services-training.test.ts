@@ -90,6 +90,15 @@ describe('Services: training', () => {
       [4, 0],
     ]);
     expect(await services.listSamples(job.runDir)).toEqual(samples);
+    // The dashboard's live preview: 2 sampling steps per preview, 2 previews, latents of 32 px over the tiny VAE's 2× downscale.
+    const frames = named('sample.preview');
+    expect(frames.map((f) => [f.step, f.steps, f.width, f.family])).toEqual([
+      [0, 2, 16, 'sd1'],
+      [1, 2, 16, 'sd1'],
+      [0, 2, 16, 'sd1'],
+      [1, 2, 16, 'sd1'],
+    ]);
+    expect(Buffer.from(frames[0]!.latents, 'base64').byteLength).toBe(4 * 16 * 16 * 4);
     expect((await services.getRunMetrics(job.runDir)).map((m) => m.step)).toEqual([1, 2, 3, 4]);
     expect(named('app.log').some((l) => l.message.startsWith('ink: Training on'))).toBe(true);
     expect(JSON.parse(await readFile(join(job.runDir, 'job.json'), 'utf8')).threads).toBe(1);
