@@ -16,6 +16,8 @@ export interface Transport {
   thumbUrl(imagePath: string): string;
   /** Web mode only (null in Electron, where dropped files have paths): stages a dropped file for import. */
   upload: Uploader | null;
+  /** Web mode: the event stream broke (server stopped or restarted); absent where it cannot break (IPC). */
+  onConnectionLost?(listener: () => void): void;
 }
 
 /** Sends one dropped file into a project's staging folder; resolves to its path there, for importImages. */

@@ -60,8 +60,13 @@ async function envelopeOf(response: Response): Promise<ApiEnvelope<unknown>> {
 /** @example const transport = httpTransport(); await transport.call('getAppInfo', []) */
 export function httpTransport(token: string | null = takeToken()): Transport {
   let source: EventSource | null = null;
-  const events = (): EventSource =>
-    (source ??= new EventSource(`/api/events?token=${encodeURIComponent(token ?? '')}`));
+  const lost: (() => void)[] = [];
+  const events = (): EventSource => {
+    if (source) return source;
+    source = new EventSource(`/api/events?token=${encodeURIComponent(token ?? '')}`);
+    source.addEventListener('error', () => lost.forEach((listener) => listener()));
+    return source;
+  };
   return {
     kind: 'http',
     call: (method, args) => post(method, args, token),
@@ -73,5 +78,9 @@ export function httpTransport(token: string | null = takeToken()): Transport {
     pathForFile: () => null,
     thumbUrl: (imagePath) => thumbHttpUrl(imagePath, token),
     upload: (project, batch, file) => upload(project, batch, file, token),
+    onConnectionLost: (listener) => {
+      lost.push(listener);
+      events();
+    },
   };
 }

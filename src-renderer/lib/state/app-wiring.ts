@@ -27,12 +27,13 @@ export function projectDefaults(project: ProjectInfo): ProjectDefaults {
 }
 
 /**
- * What the Export screen offers after a run: its final adapter, saved beside it under a new name; null while
- * the run has no finished adapter.
+ * What the Export screen offers after a run: its final adapter (a finished run, or one stopped with "Stop and
+ * save"), saved beside it under a new name; null while the run has no saved final adapter.
  * @example exportDefaults(job) // { adapterPath: '/r/ink.safetensors', outPath: '/r/ink-export.safetensors' }
  */
 export function exportDefaults(job: JobInfo | null): { adapterPath: string; outPath: string } | null {
-  const adapter = job?.status === 'finished' ? (job.outcome?.adapterPath ?? job.lastAdapter) : null;
+  const ended = job?.status === 'finished' || job?.status === 'cancelled';
+  const adapter = ended ? (job.outcome?.adapterPath ?? job.lastAdapter) : null;
   if (!job || !adapter) return null;
   return { adapterPath: adapter, outPath: joinPath(job.runDir, `${job.name}-export.safetensors`) };
 }

@@ -1,6 +1,6 @@
 // The open project as a runes class: create / open / recent, and the base model chosen for it. Errors stay
 // in plain words (ApiErrorData) for the Start screen to show where the user is looking.
-import type { ProjectInfo, RecentProject, TesseraApi } from '../../../src-main/api/contract';
+import type { ProjectInfo, ProjectTraining, RecentProject, TesseraApi } from '../../../src-main/api/contract';
 import { toErrorData, type ApiErrorData } from '../../../src-main/api/errors';
 
 export class ProjectState {
@@ -29,6 +29,18 @@ export class ProjectState {
   /** @example await projects.create('/art/MyStyle', 'My style') */
   async create(dir: string, name: string): Promise<boolean> {
     return this.#run(async () => this.#opened(await this.#api.createProject(dir.trim(), name.trim())));
+  }
+
+  /** A project in the projects folder, no questions asked (the first run). @example await projects.createNew() */
+  async createNew(name?: string): Promise<boolean> {
+    return this.#run(async () => this.#opened(await this.#api.createNewProject(name)));
+  }
+
+  /** Keeps the Train screen's choices in the open project's project.json. */
+  async saveTraining(training: ProjectTraining): Promise<void> {
+    const project = this.current;
+    if (!project) return;
+    this.current = await this.#api.updateProject(project.dir, { training });
   }
 
   /** @example await projects.open('/art/MyStyle') */

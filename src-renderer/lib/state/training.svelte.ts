@@ -1,5 +1,7 @@
 // State of the Train screen as a runes class: the request being edited (paths, preset, every option), the
-// server's plan for it (problems, steps, buckets, memory), the job list and the live dashboard numbers.
+// server's plan for it (problems, steps, buckets, memory, a recommended preset), the job list and the live
+// dashboard numbers. The choices are saved in the project (via `save`) and restored when it opens again.
+import type { ProjectTraining } from '../../../src-main/api/projects';
 import type {
   JobInfo,
   Progress,
@@ -40,6 +42,14 @@ export class TrainingState {
   jobs = $state.raw<JobInfo[]>([]);
   metrics = $state.raw<StepMetrics[]>([]);
   samples = $state.raw<SampleInfo[]>([]);
+  /** The dashboard is its own view: it opens when a run starts; the settings form is the other. */
+  view = $state<'settings' | 'dashboard'>('settings');
+  /** Where the choices are kept (the open project); null: nowhere. */
+  save: ((training: ProjectTraining) => Promise<void>) | null = null;
+  /** Saved choices that arrived before the option table did. */
+  #pending: ProjectTraining | null = null;
+  /** The user (or a saved project) chose settings: a recommendation no longer replaces them. */
+  #chosen = false;
   readonly #api: TrainingApi;
 
   constructor(api: TrainingApi, subscribe?: Subscribe) {
@@ -65,18 +75,68 @@ export class TrainingState {
   async load(): Promise<void> {
     try {
       this.options = await this.#api.getTrainingOptions();
-      this.config = { ...this.options.defaults };
+      this.config ??= { ...this.options.defaults };
+      if (this.#pending) this.restore(this.#pending);
       this.jobs = await this.#api.listJobs();
     } catch (err) {
       this.error = toErrorData(err);
     }
   }
 
-  applyPreset(id: string): void {
+  applyPreset(id: string, extra: Partial<TrainConfig> = {}): void {
     const preset = this.options?.presets.find((p) => p.id === id);
     if (!preset || !this.options) return;
     this.presetId = id;
-    this.config = { ...this.options.defaults, ...preset.config };
+    this.#chosen = true;
+    this.config = { ...this.options.defaults, ...preset.config, ...extra };
+  }
+
+  /** The preset the server recommends for this model and dataset, with the length it suggests. */
+  applyRecommendation(): void {
+    const rec = this.plan?.recommendation;
+    if (rec) this.applyPreset(rec.presetId, rec.config);
+  }
+
+  /** A project's saved choices (null: none saved, so the recommendation will apply). */
+  restore(saved: ProjectTraining | null): void {
+    this.#chosen = saved !== null;
+    this.plan = null;
+    if (!saved) {
+      this.presetId = null;
+      if (this.options) this.config = { ...this.options.defaults };
+      return;
+    }
+    if (!this.options) {
+      this.#pending = saved;
+      return;
+    }
+    this.#pending = null;
+    this.presetId = saved.presetId;
+    this.config = { ...this.options.defaults, ...saved.config };
+    if (saved.name) this.name = saved.name;
+    this.prompts = saved.prompts;
+  }
+
+  /** What `save` keeps of the current choices. */
+  snapshot(): ProjectTraining {
+    return {
+      presetId: this.presetId,
+      config: { ...(this.config ?? {}) },
+      name: this.name,
+      prompts: this.prompts,
+    };
+  }
+
+  /**
+   * Opening the Train screen: checks the request, and on a project without saved choices applies the
+   * recommended preset (then checks again), so Start is one click away.
+   */
+  async prepare(): Promise<void> {
+    if (!this.modelPath.trim() || !this.datasetDir.trim()) return;
+    await this.validate();
+    if (this.#chosen || !this.plan?.recommendation) return;
+    this.applyRecommendation();
+    await this.validate();
   }
 
   request(): TrainRequest {
@@ -98,6 +158,7 @@ export class TrainingState {
     this.error = null;
     try {
       this.plan = await this.#api.planTraining(this.request());
+      await this.save?.(this.snapshot());
     } catch (err) {
       this.plan = null;
       this.error = toErrorData(err);
@@ -113,6 +174,8 @@ export class TrainingState {
       this.metrics = [];
       this.samples = [];
       this.#onJob(job);
+      this.view = 'dashboard';
+      await this.save?.(this.snapshot());
     } catch (err) {
       this.error = toErrorData(err);
     }

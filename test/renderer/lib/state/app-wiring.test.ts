@@ -64,6 +64,13 @@ describe('app wiring', () => {
       adapterPath: '/art/ink/runs/ink-1/ink.safetensors',
       outPath: '/art/ink/runs/ink-1/ink-export.safetensors',
     });
+    // "Stop and save": the worker saved a final adapter at the step it stopped.
+    const stopped = { ...outcome, status: 'cancelled' as const, step: 2, adapterPath: '/r/ink.safetensors' };
+    expect(exportDefaults({ ...job, status: 'cancelled', outcome: stopped })?.adapterPath).toBe(
+      '/r/ink.safetensors',
+    );
+    expect(exportDefaults({ ...job, status: 'cancelled', lastAdapter: null })).toBeNull();
+    expect(exportDefaults({ ...job, status: 'failed' })).toBeNull();
   });
 
   it('subscribes by name through a transport', () => {
