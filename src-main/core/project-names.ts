@@ -4,6 +4,7 @@
 export const UNTITLED = 'Untitled style';
 
 /** Characters Windows, macOS or Linux refuse (or that mean something) in a folder name. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what Windows refuses
 const UNSAFE = /[<>:"/\\|?*\x00-\x1f]/g;
 
 /**
