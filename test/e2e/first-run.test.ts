@@ -267,7 +267,7 @@ describe('when Tessera cannot answer', () => {
   it('says once that the page has no token, and disables the forms', async () => {
     const { page } = await openPage(SIZES[1]);
     await page.goto(server.origin);
-    const banner = page.getByRole('alert').filter({ hasText: 'This page has no valid token.' });
+    const banner = page.getByRole('alert').filter({ hasText: 'This page needs its access token.' });
     await banner.waitFor({ timeout: 30_000 });
     expect(await page.getByRole('alert').count()).toBe(1);
     expect(await page.getByText(/could not be loaded/).count()).toBe(0);
