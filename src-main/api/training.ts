@@ -145,6 +145,8 @@ export interface ExportedAdapter {
   mergedPath: string | null;
 }
 
+export type JobAction = 'pause' | 'resume' | 'cancel' | 'restart' | 'save';
+
 export interface TrainingApi {
   /** The option table, presets and defaults the Train screen is built from. */
   getTrainingOptions(): Promise<TrainingOptions>;
@@ -153,8 +155,11 @@ export interface TrainingApi {
   /** Queues a run; it starts when no other run is active. */
   startTraining(request: TrainRequest): Promise<JobInfo>;
   listJobs(): Promise<JobInfo[]>;
-  /** pause / resume / cancel (saves a final adapter) / restart (continues from the last checkpoint). */
-  controlJob(id: string, action: 'pause' | 'resume' | 'cancel' | 'restart'): Promise<JobInfo>;
+  /**
+   * pause / resume / cancel (saves a final adapter) / restart (continues from the last checkpoint) / save (a
+   * checkpoint and adapter after the current step, and the run goes on).
+   */
+  controlJob(id: string, action: JobAction): Promise<JobInfo>;
   /** Every logged step of a run folder (the dashboard's chart after a restart of the app). */
   getRunMetrics(runDir: string): Promise<StepMetrics[]>;
   /** Sample images of a run folder, per checkpoint step and prompt. */

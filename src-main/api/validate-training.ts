@@ -12,7 +12,7 @@ import {
   textList,
   type ArgCheck,
 } from './arg-checks';
-import type { ExportRequest, GenerateRequest, TrainingApi } from './training';
+import type { ExportRequest, GenerateRequest, JobAction, TrainingApi } from './training';
 
 /** Every sampler generateImage accepts; `satisfies` keeps it in step with GenerateRequest. */
 export const GENERATE_SAMPLERS = [
@@ -29,7 +29,13 @@ export const EXPORT_PRECISIONS = [
   'bf16',
   'fp32',
 ] as const satisfies readonly ExportRequest['precision'][];
-export const JOB_ACTIONS = ['pause', 'resume', 'cancel', 'restart'] as const;
+export const JOB_ACTIONS = [
+  'pause',
+  'resume',
+  'cancel',
+  'restart',
+  'save',
+] as const satisfies readonly JobAction[];
 
 /** Option overrides: known shapes only (numbers, text, switches); ranges are the core's job. */
 export const configPatch: ArgCheck = (value) => {

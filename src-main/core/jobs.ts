@@ -88,6 +88,12 @@ export class TrainerJobs {
     } else if (ACTIVE.includes(job.info.status)) job.worker?.send({ type: 'cancel' });
   }
 
+  /** Asks a running job for a checkpoint and adapter after its current step; the run goes on. */
+  save(id: string): void {
+    const job = this.#find(id);
+    if (job.info.status === 'running') job.worker?.send({ type: 'save' });
+  }
+
   /** Starts a finished, cancelled or crashed job again; the loop resumes from its newest saved state. */
   restart(id: string): string {
     return this.enqueue(this.#find(id).spec);

@@ -25,6 +25,7 @@ import type {
   ExportRequest,
   GeneratedImage,
   GenerateRequest,
+  JobAction,
   JobInfo,
   SampleInfo,
   StepMetrics,
@@ -285,7 +286,7 @@ export class Services implements TesseraApi {
   }
 
   /** @example await services.controlJob(job.id, 'pause') */
-  async controlJob(id: string, action: 'pause' | 'resume' | 'cancel' | 'restart'): Promise<JobInfo> {
+  async controlJob(id: string, action: JobAction): Promise<JobInfo> {
     return this.#training.control(id, action);
   }
 

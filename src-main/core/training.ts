@@ -5,6 +5,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import type {
   ExportedAdapter,
   ExportRequest,
+  JobAction,
   SampleInfo,
   TrainingOptions,
   TrainPlan,
@@ -181,7 +182,7 @@ export class TrainingService {
     return this.jobs.list();
   }
 
-  control(id: string, action: 'pause' | 'resume' | 'cancel' | 'restart'): JobInfo {
+  control(id: string, action: JobAction): JobInfo {
     const job = this.jobs.get(id);
     if (!job) throw new ApiError('NOT_FOUND', `There is no training job ${id}.`);
     if (action === 'restart') return this.jobs.get(this.jobs.restart(id))!;

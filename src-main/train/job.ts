@@ -47,6 +47,8 @@ export interface JobHooks {
   post(message: WorkerMessage): void;
   pause?: PauseGate;
   signal?: AbortSignal;
+  /** True once when the user asked for a checkpoint now. */
+  saveNow?: () => boolean;
 }
 
 const DTYPES = { fp16: 'F16', bf16: 'BF16', fp32: 'F32' } as const;
@@ -368,6 +370,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
         ...(onSample ? { onSample } : {}),
         ...(hooks.signal ? { signal: hooks.signal } : {}),
         ...(hooks.pause ? { pause: hooks.pause } : {}),
+        ...(hooks.saveNow ? { saveNow: hooks.saveNow } : {}),
       },
     );
     if (outcome.status === 'finished' && prompts.length) {

@@ -88,6 +88,8 @@ export interface TrainHooks {
   onRollback?(message: string): void;
   signal?: AbortSignal;
   pause?: PauseGate;
+  /** True (once) when the user asked for a checkpoint now ("Save now"): the loop saves after this step. */
+  saveNow?: () => boolean;
 }
 
 export interface TrainRun {
@@ -396,7 +398,8 @@ export async function runTraining(run: TrainRun, hooks: TrainHooks): Promise<Tra
       const epochEnd =
         config.saveEveryEpochs > 0 && epochsDone > epochsBefore && epochsDone % config.saveEveryEpochs === 0;
       const stepMark = config.saveEverySteps > 0 && counters.step % config.saveEverySteps === 0;
-      if ((stepMark || epochEnd) && counters.step < total) await checkpoint(false);
+      const asked = hooks.saveNow?.() ?? false;
+      if ((stepMark || epochEnd || asked) && counters.step < total) await checkpoint(false);
       if (hooks.onSample && config.sampleEverySteps > 0 && counters.step % config.sampleEverySteps === 0) {
         await sync();
         await hooks.onSample(params, counters.step);

@@ -46,7 +46,8 @@ export type HostMessage =
   | { type: 'devices' }
   | { type: 'pause' }
   | { type: 'resume' }
-  | { type: 'cancel' };
+  | { type: 'cancel' }
+  | { type: 'save' };
 
 export interface SampleReport {
   step: number;
@@ -102,6 +103,7 @@ const HOST_TYPES: readonly HostMessage['type'][] = [
   'pause',
   'resume',
   'cancel',
+  'save',
 ];
 
 /** Narrowing for messages arriving untyped from another process. */

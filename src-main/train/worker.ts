@@ -30,6 +30,13 @@ function post(message: WorkerMessage): void {
 
 const gate = new PauseGate();
 const abort = new AbortController();
+/** "Save now" asked and not yet taken by the loop. */
+let saveAsked = false;
+const saveNow = (): boolean => {
+  const asked = saveAsked;
+  saveAsked = false;
+  return asked;
+};
 let started = false;
 
 function failed(err: unknown): WorkerMessage {
@@ -46,7 +53,7 @@ function finish(): void {
 
 async function start(message: Extract<HostMessage, { type: 'start' }>): Promise<void> {
   try {
-    const outcome = await runTrainJob(message.job, { post, pause: gate, signal: abort.signal });
+    const outcome = await runTrainJob(message.job, { post, pause: gate, signal: abort.signal, saveNow });
     post({ type: 'done', outcome });
   } catch (err) {
     post(failed(err));
@@ -105,6 +112,7 @@ function handle(message: unknown): void {
     );
   } else if (message.type === 'pause') gate.pause();
   else if (message.type === 'resume') gate.resume();
+  else if (message.type === 'save') saveAsked = true;
   else if (message.type === 'cancel') {
     abort.abort();
     gate.resume();

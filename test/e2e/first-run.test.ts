@@ -205,6 +205,11 @@ describe.each(SIZES.map((size, i) => ({ ...size, project: `Untitled style ${i + 
       );
       expect(await scrollsSideways(page)).toBe(false);
       await page.screenshot({ path: `${SHOTS}/train-dashboard-${size}.png` });
+      // "Save now": a checkpoint adapter after the current step, and the run goes on.
+      await dashboard.getByRole('button', { name: 'Save now' }).click();
+      await expect
+        .poll(() => page.getByText(/^Latest adapter:/).textContent(), { timeout: 60_000 })
+        .toMatch(/my-style-step\d+\.safetensors/);
       // Paused, so a fast machine cannot finish the run before the test stops it.
       await dashboard.getByRole('button', { name: 'Pause' }).click();
       await expect.poll(() => dashboard.getByRole('status').first().textContent()).toBe('Paused');

@@ -7,6 +7,7 @@ import { compileGraph } from '../../src-main/engine/runtime/compile';
 import type { Session } from '../../src-main/engine/runtime/session';
 import { resolveConfig, type TrainConfig } from '../../src-main/train/config';
 import { DivergenceError } from '../../src-main/train/guard';
+import { latestStatePath } from '../../src-main/train/checkpoint';
 import { readMetrics } from '../../src-main/train/metrics';
 import {
   NOISE_FEEDS,
@@ -155,6 +156,29 @@ describe('runTraining', () => {
       { exportAdapter: async (_p, s) => (steps.push(s), 'x') },
     );
     expect(steps).toEqual([3, 6, 7]); // 3 batches per epoch, then the final adapter
+  });
+
+  it('saves a checkpoint after the step where "Save now" was asked, and goes on', async () => {
+    const steps: number[] = [];
+    let asked = false;
+    const out = await runTraining(
+      {
+        config: resolveConfig({ maxSteps: 6, warmupSteps: 0, saveEverySteps: 0 }),
+        runDir: join(dir, 'save-now'),
+        step,
+        data,
+        params: initial(),
+        shapes,
+      },
+      {
+        exportAdapter: async (_p, s) => (steps.push(s), 'x'),
+        onProgress: (p) => (asked = p.step === 2),
+        saveNow: () => asked,
+      },
+    );
+    expect(steps).toEqual([2, 6]); // the asked-for checkpoint, then the final adapter
+    expect(out.status).toBe('finished');
+    expect(await latestStatePath(join(dir, 'save-now'))).not.toBeNull();
   });
 
   it('waits while paused', async () => {

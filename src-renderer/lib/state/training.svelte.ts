@@ -3,6 +3,7 @@
 // dashboard numbers. The choices are saved in the project (via `save`) and restored when it opens again.
 import type { ProjectTraining } from '../../../src-main/api/projects';
 import type {
+  JobAction,
   JobInfo,
   Progress,
   SampleInfo,
@@ -181,7 +182,7 @@ export class TrainingState {
     }
   }
 
-  async control(action: 'pause' | 'resume' | 'cancel' | 'restart'): Promise<void> {
+  async control(action: JobAction): Promise<void> {
     const job = this.current;
     if (!job) return;
     try {
