@@ -160,6 +160,13 @@ export interface TesseraApi extends TrainingApi {
   setProjectsFolder(dir: string): Promise<void>;
 
   /**
+   * The folder new projects are made in (the setting, or the platform's default); answers at once, unlike
+   * `getEnvironment`, which waits for the device probe.
+   * @example await api.getProjectsFolder() // '/home/ann/.local/share/tessera/projects'
+   */
+  getProjectsFolder(): Promise<string>;
+
+  /**
    * Shows a file in the system file manager (desktop app only; web mode answers INVALID_ARGUMENT with the path).
    * @example await api.revealPath('/art/ink/runs/ink-20261128/ink.safetensors')
    */

@@ -9,6 +9,7 @@ export const API_METHODS = [
   'getEnvironment',
   'setComputeThreads',
   'setProjectsFolder',
+  'getProjectsFolder',
   'revealPath',
   // projects & dataset
   'createProject',

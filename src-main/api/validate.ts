@@ -79,6 +79,7 @@ export const ARG_SPECS = {
   getEnvironment: [],
   setComputeThreads: [{ name: 'threads', check: threadCount }],
   setProjectsFolder: [{ name: 'dir', check: pathString }],
+  getProjectsFolder: [],
   revealPath: [{ name: 'path', check: pathString }],
   // projects & dataset
   createProject: [

@@ -178,6 +178,11 @@ export class Services implements TesseraApi {
     await this.#settings.setProjectsDir(resolve(dir));
   }
 
+  /** @example await services.getProjectsFolder() // '/home/ann/.local/share/tessera/projects' */
+  async getProjectsFolder(): Promise<string> {
+    return this.#projectsDir();
+  }
+
   async #projectsDir(): Promise<string> {
     return (await this.#settings.read()).projectsDir ?? this.#defaultProjectsDir;
   }

@@ -71,7 +71,9 @@ describe('Services', () => {
     expect((await services.createNewProject()).name).toBe('Untitled style 2');
     expect((await services.createNewProject('ink: v2')).dir).toBe(join(projectsDir, 'ink- v2'));
     expect((await services.listRecentProjects())[0].name).toBe('ink- v2');
+    expect(await services.getProjectsFolder()).toBe(projectsDir);
     await services.setProjectsFolder(join(dir, 'elsewhere'));
+    expect(await services.getProjectsFolder()).toBe(join(dir, 'elsewhere'));
     expect((await services.createNewProject()).dir).toBe(join(dir, 'elsewhere', 'Untitled style 1'));
     // The choice is saved with the app settings: a new instance on the same data folder keeps it.
     const again = new Services({ mode: 'web', watch: false, projectsDir, appDataDir: join(dir, 'app') });
