@@ -4,7 +4,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
-import Icon, { ICON_PATHS, type IconName } from '../../src-renderer/components/Icon.svelte';
+import Icon from '../../src-renderer/components/Icon.svelte';
+import { ICON_PATHS, type IconName } from '../../src-renderer/lib/icons';
 
 /** Emoji and pictograph blocks, dingbats and miscellaneous symbols. */
 const PICTOGRAPH = /[\u{1F000}-\u{1FAFF}\u{2600}-\u{27BF}\u{2B00}-\u{2BFF}]|\u{FE0F}/u;
