@@ -1,13 +1,13 @@
 // The trainer worker process entry (child_process.fork, or Electron's utilityProcess): owns every ONNX Runtime
 // session, runs one job or one generation, and reports only by messages (messages.ts). Pause/resume/cancel
 // arrive as messages.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { codeOf } from '../api/errors';
 import { devices } from '../engine/runtime/providers';
 import { targetsOf } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
-import { loadTokenizer } from '../models/tokenizer-files';
+import { loadModelTokenizer } from '../models/tokenizer-files';
 import { CheckpointModel } from '../sample/checkpoint-model';
 import { txt2img } from '../sample/txt2img';
 import type { GenerateSpec, HostMessage, WorkerMessage } from './messages';
@@ -57,11 +57,7 @@ async function start(message: Extract<HostMessage, { type: 'start' }>): Promise<
 /** One "try a prompt" image: base model or adapter at a strength, previews per step, the PNG on disk. */
 async function generate({ request, cacheDir, device, threads }: GenerateSpec): Promise<void> {
   const chosen = await devices(device ? { prefer: [device] } : {});
-  const isDir = (await stat(request.modelPath)).isDirectory();
-  const tokenizer = await loadTokenizer({
-    modelDir: isDir ? request.modelPath : dirname(request.modelPath),
-    cacheDir,
-  });
+  const tokenizer = await loadModelTokenizer(request.modelPath, cacheDir);
   const model = await CheckpointModel.open(request.modelPath, {
     tokenizer,
     cacheDir: join(cacheDir, 'onnx'),

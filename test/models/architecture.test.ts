@@ -7,11 +7,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Graph, type Node, type TensorValue } from '../../src-main/engine';
 import { compileGraph } from '../../src-main/engine/runtime/compile';
-import { architectureProblems, describeArchitecture } from '../../src-main/models/architecture';
+import {
+  architectureProblems,
+  describeArchitecture,
+  usageProblems,
+} from '../../src-main/models/architecture';
 import { detectCheckpoint, detectDiffusers } from '../../src-main/models/detect';
 import { architectureFromKeys } from '../../src-main/models/derive-keys';
 import { FAMILIES, FAMILY_IDS, type FamilyConfig, type FamilyId } from '../../src-main/models/families';
-import { inspectModel } from '../../src-main/models/inspect';
+import { assertUsableModel, inspectModel } from '../../src-main/models/inspect';
 import { clipKeys } from '../../src-main/models/keymap/clip';
 import { clipTextConfig, diffusersKeys, diffusersUNetConfig } from '../../src-main/models/keymap/diffusers';
 import { singleFileKeys } from '../../src-main/models/keymap/ldm';
@@ -222,8 +226,10 @@ describe('tiny variants in both layouts', () => {
       for (const path of [paths[name], paths[`${name}-diffusers`]]) {
         const info = await inspectModel(path);
         labels.push(info.familyLabel);
-        // The test-pipeline shape has a 1000-token vocabulary: it builds and runs, but prompts cannot be encoded.
-        if (name === 'tiny-pipe') expect(info.refusal).toMatch(/text_encoder: a 1000-token vocabulary/);
+        // The test-pipeline shape has a 1000-token vocabulary: its diffusers folder brings that tokenizer, the bare
+        // single file does not, so CLIP's ids would run past its embedding table.
+        if (path === paths['tiny-pipe'])
+          expect(info.refusal).toMatch(/text_encoder: a 1000-token vocabulary/);
         else expect(info.refusal).toBeNull();
         expect(info.architecture).toEqual(describeArchitecture(config));
         const ckpt = await openCheckpoint(path);
@@ -255,5 +261,18 @@ describe('tiny variants in both layouts', () => {
       expect(extra.unet.length).toBe(plain.unet.length);
       expect(Buffer.from(extra.unet.buffer).equals(Buffer.from(plain.unet.buffer))).toBe(false);
     }
+  });
+
+  it('a model is usable when the tokenizer prompts are encoded with fits every text encoder', async () => {
+    const pipe = TINY_VARIANTS['tiny-pipe'];
+    expect(usageProblems(pipe, 1000)).toEqual([]);
+    expect(usageProblems(pipe, 49408)).toEqual([
+      expect.stringMatching(/^text_encoder: a 1000-token vocabulary, smaller than the 49408-token tokenizer/),
+    ]);
+    expect(usageProblems(FAMILIES.sdxl, 49408)).toEqual([]);
+    await expect(assertUsableModel(paths['tiny-pipe'], 'sampled')).rejects.toThrow(
+      /tiny-pipe\.safetensors cannot be sampled: text_encoder: a 1000-token vocabulary/,
+    );
+    expect((await assertUsableModel(paths['tiny-pipe-diffusers'])).refusal).toBeNull();
   });
 });

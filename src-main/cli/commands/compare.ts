@@ -1,8 +1,9 @@
 // `tessera compare`: one contact sheet of prompts × (base, adapters at strengths), plus its cell table.
-import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadTokenizer } from '../../models/tokenizer-files';
+import { assertUsableModel } from '../../models/inspect';
+import { loadModelTokenizer } from '../../models/tokenizer-files';
 import { CheckpointModel } from '../../sample/checkpoint-model';
 import type { GridColumn } from '../../sample/compare-grid';
 import { compareRun } from '../../sample/compare-run';
@@ -50,11 +51,8 @@ export const compareCommand: CliCommand = {
         columns.push({ label: `${basename(path, extname(path))} ×${strength}`, lora: { path, strength } });
     }
     const cacheDir = cacheDirArg(v.cache, io.cwd);
-    const isDir = (await stat(modelPath)).isDirectory();
-    const tokenizer = await loadTokenizer({
-      modelDir: isDir ? modelPath : dirname(modelPath),
-      cacheDir,
-    });
+    await assertUsableModel(modelPath, 'sampled');
+    const tokenizer = await loadModelTokenizer(modelPath, cacheDir);
     const model = await CheckpointModel.open(modelPath, { tokenizer, cacheDir, hash: false });
     try {
       const out = resolve(io.cwd, v.out.replace(/\.png$/i, ''));
