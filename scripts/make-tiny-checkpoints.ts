@@ -62,9 +62,19 @@ export const TINY_VARIANTS: Readonly<Record<string, FamilyConfig>> = {
       midTransformerDepth: 0,
     },
   },
+  // Per-level depths, and an up path that does not mirror them per layer (SSD-1B, Segmind Vega).
   'tiny-sdxl-depths': {
     ...TINY_SDXL,
-    unet: { ...TINY_SDXL.unet, transformerDepth: [0, 2, 1], midTransformerDepth: 1 },
+    unet: {
+      ...TINY_SDXL.unet,
+      transformerDepth: [0, 2, 1],
+      upTransformerDepth: [
+        [0, 0, 0],
+        [1, 2, 1],
+        [2, 1, 1],
+      ],
+      midTransformerDepth: 1,
+    },
   },
   'tiny-inpaint': { ...TINY_SD1, unet: { ...TINY_SD1.unet, inChannels: 9 } },
   'tiny-pix2pix': { ...TINY_SD1, unet: { ...TINY_SD1.unet, inChannels: 8 } },

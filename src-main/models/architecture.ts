@@ -46,6 +46,15 @@ function unetProblems(u: UNetConfig): string[] {
   });
   if (u.attention.some((a, i) => a !== u.transformerDepth[i] > 0))
     problems.push('UNet: a level marked with attention has no transformer blocks');
+  const up = u.upTransformerDepth;
+  if (
+    up &&
+    (up.length !== u.attention.length ||
+      up.some(
+        (layers, i) => layers.length !== u.layersPerBlock + 1 || layers.some((d) => d > 0 !== u.attention[i]),
+      ))
+  )
+    problems.push('UNet: the up-path depths do not give every layer of every attention level a transformer');
   return problems;
 }
 
@@ -121,7 +130,14 @@ export function describeArchitecture(config: FamilyConfig): string[] {
   const lines = [
     `UNet: ${levels.length} levels ${list(u.blockOutChannels)}, ${u.layersPerBlock} ResBlock(s) per level, ` +
       `in ${u.inChannels} / out ${u.outChannels} channels`,
-    `  transformer depth per level ${list(u.transformerDepth)}, heads ${list(heads)}, ` +
+    `  transformer depth per level ${list(u.transformerDepth)}` +
+      (u.upTransformerDepth
+        ? ` (up path ${[...u.upTransformerDepth]
+            .reverse()
+            .map((layers) => list(layers))
+            .join(' | ')})`
+        : '') +
+      `, heads ${list(heads)}, ` +
       (u.midBlock ? `mid block depth ${u.midTransformerDepth} (${midHeads} heads)` : 'no mid block'),
     `  cross-attention ${u.crossAttentionDim} wide, ${u.useLinearProjection ? 'linear' : '1×1-conv'} projections, ` +
       `${u.normGroups} norm groups` +

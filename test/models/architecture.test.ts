@@ -106,6 +106,10 @@ describe('full-size architectures derive exactly', () => {
       '  transformer depth per level 0/2/10, heads -/10/20, mid block depth 10 (20 heads)',
     );
     expect(lines.join('\n')).toMatch(/text_encoder_2: OpenCLIP 32 layers × 1280 wide, 20 heads/);
+    // An up path that does not mirror the down path (SSD-1B, Segmind Vega) is listed per up block and layer.
+    expect(describeArchitecture(TINY_VARIANTS['tiny-sdxl-depths'])[1]).toBe(
+      '  transformer depth per level 0/2/1 (up path 2/1/1 | 1/2/1 | 0/0/0), heads -/4/4, mid block depth 1 (4 heads)',
+    );
   });
 });
 
@@ -118,7 +122,11 @@ describe('what cannot be built is refused at detection', () => {
       /down block type SimpleCrossAttnDownBlock2D/,
     ],
     [{ up_block_types: ['UpBlock2D', 'UpBlock2D', 'UpBlock2D'] }, /do not mirror the down blocks/],
-    [{ transformer_layers_per_block: [[1, 1], [1, 2], 1] }, /depth per layer inside a level/],
+    [
+      { transformer_layers_per_block: [[1, 1], [1, 2], 1] },
+      /gives level 1 the depths 1, 2; Tessera builds one depth per down level/,
+    ],
+    [{ reverse_transformer_layers_per_block: [[1, 1], 1, 1] }, /needs 3 depths per up block/],
     [{ mid_block_type: 'UNetMidBlock2D' }, /mid_block_type "UNetMidBlock2D"/],
     [{ class_embed_type: 'timestep' }, /class_embed_type = "timestep" is not supported/],
     [{ attention_head_dim: 3 }, /32 channels do not split into 3 attention heads/],
