@@ -241,12 +241,17 @@ function loraMetadata(
   };
 }
 
-async function writeLoRA(
+/**
+ * A kohya LoRA over every UNet target of `config` (small non-zero up weights, so it has an effect).
+ * @example await writeTinyLoRA(join(dir, 'ssd.safetensors'), 'ssd', TINY_VARIANTS['tiny-sdxl-depths'])
+ */
+export async function writeTinyLoRA(
   path: string,
   name: string,
   config: FamilyConfig,
-  opts: Required<TinyCheckpointOptions>,
+  options: TinyCheckpointOptions = {},
 ): Promise<void> {
+  const opts: Required<TinyCheckpointOptions> = { seed: 0, dtype: 'F32', rank: 4, alpha: 2, ...options };
   const { rank, alpha, seed } = opts;
   const tensors = unetLoRATargets(config).flatMap((t) => {
     const keys = kohyaKeys(t.kohyaStem);
@@ -295,7 +300,7 @@ export async function makeTinyCheckpoints(
   for (const id of ['tiny-sd1', 'tiny-sdxl'] as const) {
     const name = `${id}-lora`;
     paths[name] = join(outDir, `${name}.safetensors`);
-    await writeLoRA(paths[name], name, FAMILIES[id], opts);
+    await writeTinyLoRA(paths[name], name, FAMILIES[id], opts);
   }
   return paths;
 }
