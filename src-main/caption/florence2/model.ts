@@ -201,17 +201,17 @@ export class Florence2Model {
   }
 
   private async runDecoder(
-    encoded: EncodedImage,
+    encoder: (rows: number) => EncodedImage,
     rowCount: number,
     embeds: TensorValue,
     pasts: Record<string, TensorValue>,
     useCache: boolean,
   ): Promise<Record<string, Feed>> {
-    const expand = Array<number>(rowCount).fill(0);
+    const { hidden, mask } = encoder(rowCount);
     return this.decoder.run({
       inputs_embeds: embeds,
-      encoder_hidden_states: gatherRows(encoded.hidden, expand),
-      encoder_attention_mask: gatherRows(encoded.mask, expand),
+      encoder_hidden_states: hidden,
+      encoder_attention_mask: mask,
       use_cache_branch: tensor('bool', [1], Uint8Array.of(useCache ? 1 : 0)),
       ...pasts,
     });
@@ -233,30 +233,57 @@ export class Florence2Model {
    * are reused. Without it, every step runs the decoder over the whole sequence from an empty cache.
    */
   scorer(encoded: EncodedImage, useCache = true): NextTokenScorer {
-    let cache: Record<string, TensorValue> | null = null;
+    // Every row decodes the same image: its encoder tensors (and, with the cache, its encoder keys and values)
+    // are one row repeated, built once per row count instead of copied every step.
+    const repeated = <T>(one: () => T, repeat: (value: T, rows: number[]) => T) => {
+      const byCount = new Map<number, T>();
+      return (rows: number): T => {
+        if (!byCount.has(rows)) byCount.set(rows, repeat(one(), Array<number>(rows).fill(0)));
+        return byCount.get(rows)!;
+      };
+    };
+    const encoder = repeated(
+      () => encoded,
+      (e, rows) => ({ hidden: gatherRows(e.hidden, rows), mask: gatherRows(e.mask, rows) }),
+    );
+    let decoderCache: Record<string, TensorValue> | null = null;
+    let encoderCache: ((rows: number) => Record<string, TensorValue>) | null = null;
+    const decoderPasts = this.layout.pasts.filter((p) => p.kind === 'decoder');
     return async (rows, parents) => {
-      if (!useCache || !cache) {
+      if (!useCache || !decoderCache || !encoderCache) {
         const out = await this.runDecoder(
-          encoded,
+          encoder,
           rows.length,
           await this.embedTokens(rows),
           this.emptyPasts(rows.length),
           false,
         );
-        if (useCache)
-          cache = Object.fromEntries(this.layout.pasts.map((p) => [p.name, host(out[p.present], p.present)]));
+        if (useCache) {
+          const pick = (kind: 'decoder' | 'encoder') =>
+            Object.fromEntries(
+              this.layout.pasts
+                .filter((p) => p.kind === kind)
+                .map((p) => [p.name, host(out[p.present], p.present)]),
+            );
+          decoderCache = pick('decoder');
+          const first = pick('encoder');
+          encoderCache = repeated(
+            () => first,
+            (kv, index) =>
+              Object.fromEntries(Object.entries(kv).map(([name, t]) => [name, gatherRows(t, index)])),
+          );
+        }
         return this.lastLogits(out);
       }
-      const pasts = Object.fromEntries(
-        Object.entries(cache).map(([name, t]) => [name, gatherRows(t, parents)]),
-      );
+      const past = decoderCache;
+      const pasts = {
+        ...Object.fromEntries(decoderPasts.map((p) => [p.name, gatherRows(past[p.name], parents)])),
+        // The cache branch's encoder presents are not needed (some exports return them empty): the first step's are reused.
+        ...encoderCache(rows.length),
+      };
       const embeds = await this.embedTokens(rows.map((r) => [r[r.length - 1]]));
-      const out = await this.runDecoder(encoded, rows.length, embeds, pasts, true);
-      // The cache branch's encoder presents are not needed (some exports return them empty): keep the first.
-      const next: Record<string, TensorValue> = {};
-      for (const p of this.layout.pasts)
-        next[p.name] = p.kind === 'decoder' ? host(out[p.present], p.present) : pasts[p.name];
-      cache = next;
+      const out = await this.runDecoder(encoder, rows.length, embeds, pasts, true);
+      decoderCache = Object.fromEntries(decoderPasts.map((p) => [p.name, host(out[p.present], p.present)]));
       return this.lastLogits(out);
     };
   }

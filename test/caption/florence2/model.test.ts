@@ -13,7 +13,7 @@ import { referenceEncode, referenceImageFeatures, referenceLogits } from './refe
 
 let tiny: TinyFlorence2;
 let model: Florence2Model;
-const SIZE = 192; // 2×2 image tokens keep the float64 reference quick; the real size is in captioner.test.ts
+const SIZE = 384; // 2×2 image tokens keep the float64 reference quick; the real size is in captioner.test.ts
 const pixels = Float32Array.from({ length: 3 * SIZE * SIZE }, (_, i) => Math.sin(i * 0.37) * 2);
 const prompt = [0, 120, 261, 267, 2];
 
