@@ -166,7 +166,12 @@ interface TokenizerJson {
 
 /** tokenizer.json (Hugging Face tokenizers): a BPE model; merges as `"a b"` strings or `["a", "b"]` pairs. */
 export function parseTokenizerJson(text: string, path = 'tokenizer.json'): BartTokenizerFiles {
-  const json = JSON.parse(text) as TokenizerJson;
+  let json: TokenizerJson;
+  try {
+    json = JSON.parse(text) as TokenizerJson;
+  } catch (err) {
+    throw new Error(`${path} is not valid JSON (${(err as Error).message}): download the model again`);
+  }
   if (json.model?.type !== 'BPE' || !json.model.vocab || !json.model.merges)
     throw new Error(
       `${path} is not a BPE tokenizer (model.type '${json.model?.type}'): download the model again`,

@@ -23,6 +23,8 @@ export interface Florence2Generation {
   noRepeatNgram: number;
   beams: number;
   lengthPenalty: number;
+  /** Beam search ends as soon as `beams` sequences are finished (else: once no running beam can beat them). */
+  earlyStopping: boolean;
   maxNewTokens: number;
 }
 
@@ -48,6 +50,7 @@ const DEFAULT_GENERATION: Florence2Generation = {
   noRepeatNgram: 3,
   beams: 3,
   lengthPenalty: 1,
+  earlyStopping: false,
   // Captions are a sentence or a paragraph; the processor's examples allow 1024, far beyond either.
   maxNewTokens: 256,
 };
@@ -70,6 +73,8 @@ export function parseGeneration(config: Json, generation: Json): Florence2Genera
     noRepeatNgram: num(text.no_repeat_ngram_size) ?? d.noRepeatNgram,
     beams: num(text.num_beams) ?? d.beams,
     lengthPenalty: num(text.length_penalty) ?? d.lengthPenalty,
+    // HF also accepts "never"; it only differs from false with a length penalty above 1.
+    earlyStopping: text.early_stopping === true,
     maxNewTokens: num(text.max_new_tokens) ?? d.maxNewTokens,
   };
 }

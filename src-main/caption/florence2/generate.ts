@@ -9,6 +9,8 @@ export interface DecodeSettings {
   forcedEosId: number | null;
   noRepeatNgram: number;
   lengthPenalty: number;
+  /** Beam search ends as soon as `beams` sequences are finished. */
+  earlyStopping?: boolean;
   maxNewTokens: number;
 }
 
@@ -94,8 +96,8 @@ export function normalizedScore(h: Hypothesis, lengthPenalty: number): number {
 
 /**
  * Beam search: keeps the `beams` best partial sequences by summed log-probability; a sequence that takes
- * `</s>` among the top `beams` candidates is finished. Stops when `beams` are finished and no running beam
- * can beat the worst of them, or at the limit (running beams then count as finished).
+ * `</s>` among the top `beams` candidates is finished. Stops when `beams` are finished and (unless
+ * `earlyStopping`) no running beam can beat the worst of them, or at the limit (running beams then count).
  * @returns the best sequence's ids after the decoder start token
  */
 export async function beamDecode(
@@ -145,8 +147,10 @@ export async function beamDecode(
     if (next.length === 0) break;
     running = next;
     parents = nextParents;
-    const bestRunning = normalizedScore(running[0], s.lengthPenalty);
-    if (finished.length === beams && bestRunning <= worstFinished()) break;
+    if (finished.length === beams) {
+      if (s.earlyStopping) break;
+      if (normalizedScore(running[0], s.lengthPenalty) <= worstFinished()) break;
+    }
   }
   const pool = [...finished, ...(finished.length < beams ? running : [])].filter(
     (h) => h.logProb > -Infinity,

@@ -99,6 +99,19 @@ function host(feed: Feed | undefined, what: string): TensorValue {
   return feed;
 }
 
+/** Every decoder row reads the same image: its tensors repeated to a row count, built once per count. */
+function perRowCount<T>(build: (index: number[]) => T): (rows: number) => T {
+  const byCount = new Map<number, T>();
+  return (rows) => {
+    if (!byCount.has(rows)) byCount.set(rows, build(Array<number>(rows).fill(0)));
+    return byCount.get(rows)!;
+  };
+}
+
+function mapValues<A, B>(record: Record<string, A>, f: (a: A) => B): Record<string, B> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+}
+
 export class Florence2Model {
   private constructor(
     private readonly vision: Session,
@@ -201,17 +214,15 @@ export class Florence2Model {
   }
 
   private async runDecoder(
-    encoder: (rows: number) => EncodedImage,
-    rowCount: number,
+    encoder: EncodedImage,
     embeds: TensorValue,
     pasts: Record<string, TensorValue>,
     useCache: boolean,
   ): Promise<Record<string, Feed>> {
-    const { hidden, mask } = encoder(rowCount);
     return this.decoder.run({
       inputs_embeds: embeds,
-      encoder_hidden_states: hidden,
-      encoder_attention_mask: mask,
+      encoder_hidden_states: encoder.hidden,
+      encoder_attention_mask: encoder.mask,
       use_cache_branch: tensor('bool', [1], Uint8Array.of(useCache ? 1 : 0)),
       ...pasts,
     });
@@ -229,61 +240,38 @@ export class Florence2Model {
 
   /**
    * A scorer for `generate.ts`. With `useCache`, each step feeds only the newest token and the previous step's
-   * `present.*` (reordered by the rows' parents); the encoder's keys and values come from the first step and
-   * are reused. Without it, every step runs the decoder over the whole sequence from an empty cache.
+   * `present.*.decoder.*` (reordered by the rows' parents); the encoder's keys and values come from the first
+   * step and are reused (some exports return them empty on the cache branch). Without it, every step runs the
+   * decoder over the whole sequence from an empty cache.
    */
   scorer(encoded: EncodedImage, useCache = true): NextTokenScorer {
-    // Every row decodes the same image: its encoder tensors (and, with the cache, its encoder keys and values)
-    // are one row repeated, built once per row count instead of copied every step.
-    const repeated = <T>(one: () => T, repeat: (value: T, rows: number[]) => T) => {
-      const byCount = new Map<number, T>();
-      return (rows: number): T => {
-        if (!byCount.has(rows)) byCount.set(rows, repeat(one(), Array<number>(rows).fill(0)));
-        return byCount.get(rows)!;
-      };
-    };
-    const encoder = repeated(
-      () => encoded,
-      (e, rows) => ({ hidden: gatherRows(e.hidden, rows), mask: gatherRows(e.mask, rows) }),
-    );
-    let decoderCache: Record<string, TensorValue> | null = null;
-    let encoderCache: ((rows: number) => Record<string, TensorValue>) | null = null;
-    const decoderPasts = this.layout.pasts.filter((p) => p.kind === 'decoder');
+    const encoder = perRowCount((index) => ({
+      hidden: gatherRows(encoded.hidden, index),
+      mask: gatherRows(encoded.mask, index),
+    }));
+    const outputs = (out: Record<string, Feed>, kind: 'decoder' | 'encoder') =>
+      Object.fromEntries(
+        this.layout.pasts
+          .filter((p) => p.kind === kind)
+          .map((p) => [p.name, host(out[p.present], p.present)]),
+      );
+    let selfCache: Record<string, TensorValue> | null = null;
+    let crossCache: ((rows: number) => Record<string, TensorValue>) | null = null;
     return async (rows, parents) => {
-      if (!useCache || !decoderCache || !encoderCache) {
-        const out = await this.runDecoder(
-          encoder,
-          rows.length,
-          await this.embedTokens(rows),
-          this.emptyPasts(rows.length),
-          false,
-        );
+      if (!useCache || !selfCache || !crossCache) {
+        const embeds = await this.embedTokens(rows);
+        const out = await this.runDecoder(encoder(rows.length), embeds, this.emptyPasts(rows.length), false);
         if (useCache) {
-          const pick = (kind: 'decoder' | 'encoder') =>
-            Object.fromEntries(
-              this.layout.pasts
-                .filter((p) => p.kind === kind)
-                .map((p) => [p.name, host(out[p.present], p.present)]),
-            );
-          decoderCache = pick('decoder');
-          const first = pick('encoder');
-          encoderCache = repeated(
-            () => first,
-            (kv, index) =>
-              Object.fromEntries(Object.entries(kv).map(([name, t]) => [name, gatherRows(t, index)])),
-          );
+          selfCache = outputs(out, 'decoder');
+          const cross = outputs(out, 'encoder');
+          crossCache = perRowCount((index) => mapValues(cross, (t) => gatherRows(t, index)));
         }
         return this.lastLogits(out);
       }
-      const past = decoderCache;
-      const pasts = {
-        ...Object.fromEntries(decoderPasts.map((p) => [p.name, gatherRows(past[p.name], parents)])),
-        // The cache branch's encoder presents are not needed (some exports return them empty): the first step's are reused.
-        ...encoderCache(rows.length),
-      };
+      const pasts = { ...mapValues(selfCache, (t) => gatherRows(t, parents)), ...crossCache(rows.length) };
       const embeds = await this.embedTokens(rows.map((r) => [r[r.length - 1]]));
-      const out = await this.runDecoder(encoder, rows.length, embeds, pasts, true);
-      decoderCache = Object.fromEntries(decoderPasts.map((p) => [p.name, host(out[p.present], p.present)]));
+      const out = await this.runDecoder(encoder(rows.length), embeds, pasts, true);
+      selfCache = outputs(out, 'decoder');
       return this.lastLogits(out);
     };
   }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,12 +69,13 @@ describe('BartTokenizer', () => {
     }
   });
 
-  it('refuses a tokenizer.json that is not BPE, naming the file', async () => {
-    const path = join(dir, 'bad.json');
+  it('refuses a tokenizer.json that is not BPE or not JSON, naming the file', async () => {
+    const broken = join(dir, 'broken');
+    await mkdir(broken);
+    const path = join(broken, 'tokenizer.json');
     await writeFile(path, JSON.stringify({ model: { type: 'WordPiece' } }));
-    expect(() => parseTokenizerJson(JSON.stringify({ model: { type: 'WordPiece' } }), path)).toThrow(
-      `${path} is not a BPE tokenizer`,
-    );
+    await expect(BartTokenizer.fromFolder(broken)).rejects.toThrow(`${path} is not a BPE tokenizer`);
+    expect(() => parseTokenizerJson('{', path)).toThrow(`${path} is not valid JSON`);
   });
 });
 

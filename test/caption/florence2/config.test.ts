@@ -24,6 +24,7 @@ describe('parseGeneration', () => {
       noRepeatNgram: 2,
       beams: 4,
       lengthPenalty: 1,
+      earlyStopping: false,
       maxNewTokens: 256,
     });
   });

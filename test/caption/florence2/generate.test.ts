@@ -93,6 +93,21 @@ describe('beamDecode', () => {
     ]);
   });
 
+  it('earlyStopping ends at the first `beams` finished sequences; otherwise a better longer one can win', async () => {
+    // Hand-checked, two beams: step 1 finishes "</s>" (score ln .5 = −0.69) and keeps A, B; step 2 finishes
+    // "B </s>" (ln .18 / 2 = −0.86) and keeps "A 0" (ln .297 / 2 = −0.61, still better than −0.86); step 3
+    // finishes "A 0 </s>" (ln .294 / 3 = −0.41), the best of all.
+    const table = {
+      '2': [0, 0.3, 0.5, 0.2],
+      '2,1': [0.99, 0, 0.01, 0],
+      '2,3': [0, 0.1, 0.9, 0],
+      '2,1,0': [0.01, 0, 0.99, 0],
+      '2,3,1': [0.5, 0, 0.5, 0],
+    };
+    expect(await beamDecode(tableScorer(table), { ...plain, earlyStopping: true }, 2)).toEqual([2]);
+    expect(await beamDecode(tableScorer(table), plain, 2)).toEqual([1, 0, 2]);
+  });
+
   it('with one beam is greedy', async () => {
     expect(await beamDecode(tableScorer(TABLE), plain, 1)).toEqual([1, 2]);
   });
