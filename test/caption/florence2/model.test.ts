@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../../../src-main/engine/runtime/session';
-import { toF32 } from '../../../src-main/engine/runtime/tensor-io';
+import { tensor, toF32, type TensorValue } from '../../../src-main/engine/runtime/tensor-io';
 import { beamDecode, greedyDecode, type DecodeSettings } from '../../../src-main/caption/florence2/generate';
 import { Florence2Model, gatherRows } from '../../../src-main/caption/florence2/model';
 import { makeTinyFlorence2, TINY_FLORENCE2, type TinyFlorence2 } from '../../fixtures/tiny-florence2';
@@ -84,6 +84,37 @@ describe('the tiny export', () => {
       'present.1.decoder.key:f32[batch_size,2,present_decoder_sequence_length,8]',
     );
     expect(dec.outputs).toHaveLength(1 + 4 * TINY_FLORENCE2.layers);
+  });
+});
+
+describe('the tiny merged decoder', () => {
+  it('appends to the self-attention cache and passes the encoder cache through on the cache branch', async () => {
+    const s = await Session.create(join(tiny.dir, 'onnx/decoder_model_merged.onnx'));
+    const { dModel: d, heads, headDim, layers } = TINY_FLORENCE2;
+    const feeds = (useCache: boolean, pastDecoder: number, pastEncoder: number) => ({
+      inputs_embeds: tensor('f32', [1, 1, d]),
+      encoder_hidden_states: tensor('f32', [1, 5, d], new Float32Array(5 * d).fill(1)), // fresh K/V would be non-zero
+      encoder_attention_mask: tensor('i64', [1, 5], new BigInt64Array(5).fill(1n)),
+      use_cache_branch: tensor('bool', [1], Uint8Array.of(useCache ? 1 : 0)),
+      ...Object.fromEntries(
+        Array.from({ length: layers }, (_, l) => [
+          [`past_key_values.${l}.decoder.key`, tensor('f32', [1, heads, pastDecoder, headDim])],
+          [`past_key_values.${l}.decoder.value`, tensor('f32', [1, heads, pastDecoder, headDim])],
+          [`past_key_values.${l}.encoder.key`, tensor('f32', [1, heads, pastEncoder, headDim])],
+          [`past_key_values.${l}.encoder.value`, tensor('f32', [1, heads, pastEncoder, headDim])],
+        ]).flat(),
+      ),
+    });
+    const first = await s.run(feeds(false, 0, 0));
+    expect(first['present.1.decoder.key'].shape).toEqual([1, heads, 1, headDim]);
+    expect(first['present.1.encoder.key'].shape).toEqual([1, heads, 5, headDim]);
+    const next = await s.run(feeds(true, 3, 5));
+    expect(next['present.1.decoder.value'].shape).toEqual([1, heads, 4, headDim]);
+    expect(next['present.1.encoder.value'].shape).toEqual([1, heads, 5, headDim]);
+    expect(Array.from(toF32(next['present.0.encoder.key'] as TensorValue))).toEqual(
+      Array(heads * 5 * headDim).fill(0),
+    );
+    s.dispose();
   });
 });
 
