@@ -5,6 +5,7 @@
 // stated the files' sha256, so no hash is pinned (never an invented one). Each file carries `unpinned` with
 // the reason; a download is then checked against the sha256 the hub sends (`X-Linked-Etag` on its LFS
 // files) and the hash it had is recorded in the model folder. Pin `sha256`/`size`/`revision` once known.
+import { CaptionModelError } from './errors';
 import type { CatalogueEntry, CatalogueFile } from './types';
 
 /** The public model hub; `--hub` or $TESSERA_MODEL_HUB point elsewhere (a mirror, or a test server). */
@@ -80,9 +81,4 @@ export function catalogueEntry(id: string): CatalogueEntry {
 export function fileUrl(hub: string, entry: CatalogueEntry, file: CatalogueFile): string {
   const path = file.path.split('/').map(encodeURIComponent).join('/');
   return `${hub.replace(/\/+$/, '')}/${entry.repo}/resolve/${encodeURIComponent(entry.revision)}/${path}`;
-}
-
-/** A model that is unknown, not downloaded, or incomplete in its folder; the message says what to do. */
-export class CaptionModelError extends Error {
-  override readonly name = 'CaptionModelError';
 }

@@ -4,7 +4,8 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../dataset/project-files';
-import { CaptionModelError, DEFAULT_HUB, fileUrl } from './catalogue';
+import { DEFAULT_HUB, fileUrl } from './catalogue';
+import { CaptionModelError } from './errors';
 import { downloadFile } from './download';
 import type { CatalogueEntry, CatalogueFile, CaptionProgress } from './types';
 

@@ -1,5 +1,6 @@
 // `selected_tags.csv` of the WD taggers: header `tag_id,name,category,count`, one row per model output,
 // in output order. Categories: 9 rating, 0 general, 4 character (the authors' reference app).
+import { CaptionFileError } from '../errors';
 
 export type TagCategory = 'rating' | 'general' | 'character';
 
@@ -44,11 +45,11 @@ export function parseSelectedTags(text: string, file: string): TagLabel[] {
   const name = header.indexOf('name');
   const category = header.indexOf('category');
   if (name < 0 || category < 0)
-    throw new Error(`${file}: not a WD tagger label file (the first line must name the columns, with "name" and "category")`);
+    throw new CaptionFileError(`${file}: not a WD tagger label file (the first line must name the columns, with "name" and "category")`);
   return lines.slice(1).map((line, i) => {
     const row = fields(line);
     if (row.length <= Math.max(name, category))
-      throw new Error(`${file} line ${i + 2}: expected ${header.length} columns, found ${row.length}`);
+      throw new CaptionFileError(`${file} line ${i + 2}: expected ${header.length} columns, found ${row.length}`);
     return { name: row[name], category: CATEGORIES[row[category].trim()] ?? 'general' };
   });
 }

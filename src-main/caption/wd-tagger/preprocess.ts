@@ -1,6 +1,7 @@
 // Pixels → the tagger's input tensor, laid out as the model's own input signature says: NHWC
 // `[batch, H, W, 3]` (every published WD tagger) or NCHW `[batch, 3, H, W]`; BGR, float 0–255, no
 // normalisation (the authors' reference app). Pure.
+import { CaptionFileError } from '../errors';
 import type { ModelIO } from '../../engine/runtime/session';
 
 export interface TaggerInput {
@@ -18,8 +19,8 @@ export interface TaggerInput {
  */
 export function taggerInput(input: ModelIO, model: string): TaggerInput {
   const [b, d1, d2, d3] = input.shape;
-  const bad = (why: string): Error =>
-    new Error(`${model}: input '${input.name}' is ${input.dtype} [${input.shape.join(',')}]; ${why}. Is this a WD tagger?`);
+  const bad = (why: string): CaptionFileError =>
+    new CaptionFileError(`${model}: input '${input.name}' is ${input.dtype} [${input.shape.join(',')}]; ${why}. Is this a WD tagger?`);
   if (input.dtype !== 'f32') throw bad('a WD tagger takes float32 pixels');
   if (input.shape.length !== 4) throw bad('expected 4 dims [batch, H, W, 3] or [batch, 3, H, W]');
   const batch = typeof b === 'number' && b > 0 ? b : null;
