@@ -40,7 +40,14 @@ export class IntegrityError extends Error {
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const MAX_REDIRECTS = 8;
-const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT']);
+const OFFLINE_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+]);
 
 interface Opened {
   response: IncomingMessage;
@@ -76,7 +83,9 @@ function get(url: string, from: number, signal?: AbortSignal): Promise<IncomingM
   return new Promise((resolve, reject) => {
     const send = url.startsWith('https:') ? httpsGet : httpGet;
     const req = send(url, { headers: from > 0 ? { range: `bytes=${from}-` } : {}, signal }, resolve);
-    req.setTimeout(IDLE_MS, () => req.destroy(Object.assign(new Error('no data for 60 s'), { code: 'ETIMEDOUT' })));
+    req.setTimeout(IDLE_MS, () =>
+      req.destroy(Object.assign(new Error('no data for 60 s'), { code: 'ETIMEDOUT' })),
+    );
     req.on('error', (err) => reject(signal?.aborted ? (signal.reason ?? err) : networkError(url, err)));
   });
 }

@@ -75,7 +75,10 @@ const list = (files: readonly CatalogueFile[]): string => files.map((f) => f.pat
  * The folder holding the entry's files, downloading what is missing into the cache when allowed.
  * @example const folder = await resolveModelFolder(entry, { cacheDir, download: true, onProgress })
  */
-export async function resolveModelFolder(entry: CatalogueEntry, options: ModelFolderOptions): Promise<string> {
+export async function resolveModelFolder(
+  entry: CatalogueEntry,
+  options: ModelFolderOptions,
+): Promise<string> {
   if (options.modelDir) {
     const missing = await missingFiles(entry, options.modelDir);
     if (missing.length)

@@ -31,7 +31,11 @@ describe('downloadFile', () => {
   it('follows the redirect and checks the bytes against the hub sha256, reporting progress', async () => {
     const dest = join(dir, 'a.onnx');
     const seen: number[] = [];
-    const result = await downloadFile({ url: url(), dest, onProgress: (done, total) => seen.push(done / total) });
+    const result = await downloadFile({
+      url: url(),
+      dest,
+      onProgress: (done, total) => seen.push(done / total),
+    });
     expect(result).toEqual({ sha256: sha, size: bytes.length, verifiedBy: 'hub' });
     expect(new Uint8Array(await readFile(dest))).toEqual(bytes);
     expect(seen.at(-1)).toBe(1);
@@ -57,7 +61,9 @@ describe('downloadFile', () => {
     hub.faults.drops = new Map([['model.onnx', 5]]);
     hub.faults.dropAfter = 30_000;
     const dest = join(dir, 'c.onnx');
-    await expect(downloadFile({ url: url(), dest, retries: 1 })).rejects.toThrow(/kept dropping \(\d+ of 200000 bytes kept in .*c\.onnx\.part\); run again to resume/);
+    await expect(downloadFile({ url: url(), dest, retries: 1 })).rejects.toThrow(
+      /kept dropping \(\d+ of 200000 bytes kept in .*c\.onnx\.part\); run again to resume/,
+    );
     const kept = (await stat(`${dest}.part`)).size;
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(bytes.length);
@@ -71,7 +77,9 @@ describe('downloadFile', () => {
   it('deletes a download whose hash is wrong and says so', async () => {
     hub.faults.corrupt = new Set(['model.onnx']);
     const dest = join(dir, 'd.onnx');
-    await expect(downloadFile({ url: url(), dest })).rejects.toThrow(new RegExp(`expected ${sha}; the file was deleted`));
+    await expect(downloadFile({ url: url(), dest })).rejects.toThrow(
+      new RegExp(`expected ${sha}; the file was deleted`),
+    );
     await expect(stat(dest)).rejects.toThrow();
     await expect(stat(`${dest}.part`)).rejects.toThrow();
   });
@@ -81,7 +89,9 @@ describe('downloadFile', () => {
     hub.faults.ignoreRange = true;
     const dest = join(dir, 'e.onnx');
     await writeFile(`${dest}.part`, bytes.subarray(0, 1000));
-    await expect(downloadFile({ url: url(), dest, sha256: '0'.repeat(64) })).rejects.toThrow(/expected 0{64}/);
+    await expect(downloadFile({ url: url(), dest, sha256: '0'.repeat(64) })).rejects.toThrow(
+      /expected 0{64}/,
+    );
     await writeFile(`${dest}.part`, bytes.subarray(0, 1000));
     expect((await downloadFile({ url: url(), dest })).verifiedBy).toBe('none');
     expect(new Uint8Array(await readFile(dest))).toEqual(bytes);
@@ -94,13 +104,15 @@ describe('downloadFile', () => {
   });
 
   it('says 404 and offline clearly, naming the URL and the folder option', async () => {
-    await expect(downloadFile({ url: `${hub.url}/org/model/resolve/main/nope.bin`, dest: join(dir, 'g') })).rejects.toThrow(
-      /nope\.bin: HTTP 404 Not Found \(no such file at this revision\)/,
-    );
+    await expect(
+      downloadFile({ url: `${hub.url}/org/model/resolve/main/nope.bin`, dest: join(dir, 'g') }),
+    ).rejects.toThrow(/nope\.bin: HTTP 404 Not Found \(no such file at this revision\)/);
     const gone = await startHubServer([]);
     const host = new URL(gone.url).host;
     await gone.close();
-    await expect(downloadFile({ url: `http://${host}/org/model/resolve/main/model.onnx`, dest: join(dir, 'h') })).rejects.toThrow(
+    await expect(
+      downloadFile({ url: `http://${host}/org/model/resolve/main/model.onnx`, dest: join(dir, 'h') }),
+    ).rejects.toThrow(
       `cannot reach ${host} (ECONNREFUSED): this machine seems to be offline. Could not download http://${host}/org/model/resolve/main/model.onnx. Download it on another machine and use that folder (--model-dir)`,
     );
   });

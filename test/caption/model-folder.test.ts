@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogueEntry } from '../../src-main/caption/catalogue';
-import { cachedModelDir, MANIFEST, missingFiles, resolveModelFolder } from '../../src-main/caption/model-folder';
+import {
+  cachedModelDir,
+  MANIFEST,
+  missingFiles,
+  resolveModelFolder,
+} from '../../src-main/caption/model-folder';
 import type { CaptionProgress } from '../../src-main/caption/types';
 import { startHubServer, type HubServer } from '../fixtures/hub-server';
 import { makeTinyWdTagger, selectedTagsCsv, TINY_TAGS, tinyWdTaggerModel } from '../fixtures/tiny-wd-tagger';
@@ -18,7 +23,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tessera-models-'));
   hub = await startHubServer([
     { repo: entry.repo, path: 'model.onnx', bytes: tinyWdTaggerModel() },
-    { repo: entry.repo, path: 'selected_tags.csv', bytes: new TextEncoder().encode(selectedTagsCsv(TINY_TAGS)) },
+    {
+      repo: entry.repo,
+      path: 'selected_tags.csv',
+      bytes: new TextEncoder().encode(selectedTagsCsv(TINY_TAGS)),
+    },
   ]);
 });
 afterAll(async () => {
@@ -48,11 +57,19 @@ describe('resolveModelFolder', () => {
   it('downloads into the cache with progress, records the hashes, and later finds it without the network', async () => {
     const cacheDir = join(dir, 'cache-b');
     const progress: CaptionProgress[] = [];
-    const folder = await resolveModelFolder(entry, { cacheDir, hub: hub.url, download: true, onProgress: (p) => progress.push(p) });
+    const folder = await resolveModelFolder(entry, {
+      cacheDir,
+      hub: hub.url,
+      download: true,
+      onProgress: (p) => progress.push(p),
+    });
     expect(folder).toBe(cachedModelDir(cacheDir, entry.id));
     expect(progress.at(-1)).toMatchObject({ phase: 'download', item: 'selected_tags.csv' });
     expect(progress.at(-1)?.done).toBe(progress.at(-1)?.total);
-    const manifest = JSON.parse(await readFile(join(folder, MANIFEST), 'utf8')) as Record<string, { verifiedBy: string; size: number }>;
+    const manifest = JSON.parse(await readFile(join(folder, MANIFEST), 'utf8')) as Record<
+      string,
+      { verifiedBy: string; size: number }
+    >;
     expect(manifest['model.onnx']).toMatchObject({ verifiedBy: 'hub', size: tinyWdTaggerModel().length });
     const requests = hub.log.length;
     expect(await resolveModelFolder(entry, { cacheDir, hub: hub.url, download: true })).toBe(folder);
@@ -68,10 +85,14 @@ describe('resolveModelFolder', () => {
     const cacheDir = join(dir, 'cache-c');
     hub.faults.corrupt = new Set(['selected_tags.csv']);
     try {
-      await expect(resolveModelFolder(entry, { cacheDir, hub: hub.url, download: true })).rejects.toThrow(/selected_tags\.csv: downloaded bytes have sha256/);
+      await expect(resolveModelFolder(entry, { cacheDir, hub: hub.url, download: true })).rejects.toThrow(
+        /selected_tags\.csv: downloaded bytes have sha256/,
+      );
     } finally {
       hub.faults.corrupt = undefined;
     }
-    expect((await missingFiles(entry, cachedModelDir(cacheDir, entry.id))).map((f) => f.path)).toEqual(['selected_tags.csv']);
+    expect((await missingFiles(entry, cachedModelDir(cacheDir, entry.id))).map((f) => f.path)).toEqual([
+      'selected_tags.csv',
+    ]);
   });
 });

@@ -68,19 +68,29 @@ export async function openWdTagger(
             try {
               return (await squareImage(path, input.size)).data;
             } catch (err) {
-              throw new CaptionFileError(`${path}: cannot read the image (${err instanceof Error ? err.message : err})`, { cause: err });
+              throw new CaptionFileError(
+                `${path}: cannot read the image (${err instanceof Error ? err.message : err})`,
+                { cause: err },
+              );
             }
           }),
         );
         // A model with a fixed batch axis gets its batch filled with white images.
-        while (pixels.length < batchSize && input.batch !== null) pixels.push(new Uint8Array(input.size ** 2 * 3).fill(255));
+        while (pixels.length < batchSize && input.batch !== null)
+          pixels.push(new Uint8Array(input.size ** 2 * 3).fill(255));
         const dims = input.layout === 'NHWC' ? [input.size, input.size, 3] : [3, input.size, input.size];
         const result = await session.run({
-          [input.name]: { dtype: 'f32', shape: [pixels.length, ...dims], data: toTaggerTensor(pixels, input) },
+          [input.name]: {
+            dtype: 'f32',
+            shape: [pixels.length, ...dims],
+            data: toTaggerTensor(pixels, input),
+          },
         });
         const all = toF32(result[outputName] as TensorValue);
-        if (all.length !== pixels.length * labels.length) throw mismatch(`${all.length / pixels.length} scores`);
-        for (let n = 0; n < group.length; n++) out.push(all.slice(n * labels.length, (n + 1) * labels.length));
+        if (all.length !== pixels.length * labels.length)
+          throw mismatch(`${all.length / pixels.length} scores`);
+        for (let n = 0; n < group.length; n++)
+          out.push(all.slice(n * labels.length, (n + 1) * labels.length));
       }
       return out;
     }

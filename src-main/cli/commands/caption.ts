@@ -73,7 +73,9 @@ function parse(args: string[]) {
 async function listModels(cacheDir: string, io: CliIo): Promise<number> {
   for (const entry of CATALOGUE) {
     const here = (await missingFiles(entry, cachedModelDir(cacheDir, entry.id))).length === 0;
-    io.out(`${entry.id.padEnd(18)} ${entry.kind.padEnd(10)} ${entry.licence.padEnd(11)} ${here ? 'downloaded' : '-'.padEnd(10)} ${entry.name}: ${entry.summary} (${entry.repo})`);
+    io.out(
+      `${entry.id.padEnd(18)} ${entry.kind.padEnd(10)} ${entry.licence.padEnd(11)} ${here ? 'downloaded' : '-'.padEnd(10)} ${entry.name}: ${entry.summary} (${entry.repo})`,
+    );
   }
   return 0;
 }
@@ -105,7 +107,13 @@ export const captionCommand: CliCommand = {
       throw new UsageError(`--${given.join(', --')} only apply to WD tagger models, not ${entry.id}`);
     const tagger = {
       generalThreshold: numberArg('--threshold', v.threshold, 0, 1, TAG_DEFAULTS.generalThreshold),
-      characterThreshold: numberArg('--character-threshold', v['character-threshold'], 0, 1, TAG_DEFAULTS.characterThreshold),
+      characterThreshold: numberArg(
+        '--character-threshold',
+        v['character-threshold'],
+        0,
+        1,
+        TAG_DEFAULTS.characterThreshold,
+      ),
       rating: v.rating === true,
       exclude: splitList(v.exclude),
       underscoresToSpaces: v['keep-underscores'] !== true,
@@ -116,9 +124,12 @@ export const captionCommand: CliCommand = {
     const dataset = resolve(io.cwd, positionals[0]);
 
     const images = await listDataset(dataset);
-    if (images.length === 0) throw new UsageError(`${dataset} has no images (looked in the folder and its N_name subfolders)`);
+    if (images.length === 0)
+      throw new UsageError(`${dataset} has no images (looked in the folder and its N_name subfolders)`);
     const existing = await Promise.all(images.map((image) => readCaption(image.path)));
-    const todo = images.map((image, i) => ({ ...image, existing: existing[i] })).filter((x) => mode !== 'fill-empty' || x.existing.trim() === '');
+    const todo = images
+      .map((image, i) => ({ ...image, existing: existing[i] }))
+      .filter((x) => mode !== 'fill-empty' || x.existing.trim() === '');
     if (todo.length === 0) {
       io.out(`all ${images.length} images already have captions (--mode fill-empty); nothing to do`);
       return 0;
@@ -149,7 +160,8 @@ export const captionCommand: CliCommand = {
           else await writeCaption(item.path, next);
           written++;
         }
-        if (!v['dry-run'] && todo.length > CHUNK) io.out(`captioned ${Math.min(i + CHUNK, todo.length)}/${todo.length}`);
+        if (!v['dry-run'] && todo.length > CHUNK)
+          io.out(`captioned ${Math.min(i + CHUNK, todo.length)}/${todo.length}`);
       }
     } finally {
       await captioner.dispose();

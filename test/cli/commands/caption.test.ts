@@ -9,7 +9,12 @@ import { catalogueEntry } from '../../../src-main/caption/catalogue';
 import { runCli } from '../../../src-main/cli/main';
 import { memoryIo } from '../../fixtures/cli-io';
 import { startHubServer, type HubServer } from '../../fixtures/hub-server';
-import { makeTinyWdTagger, selectedTagsCsv, TINY_TAGS, tinyWdTaggerModel } from '../../fixtures/tiny-wd-tagger';
+import {
+  makeTinyWdTagger,
+  selectedTagsCsv,
+  TINY_TAGS,
+  tinyWdTaggerModel,
+} from '../../fixtures/tiny-wd-tagger';
 
 // Columns follow TINY_TAGS: general sensitive questionable explicit 1girl long_hair red_theme blue_theme ^_^ hatsune_miku.
 const HEAD = [
@@ -28,7 +33,11 @@ let data: string;
 const caption = async (name: string) => readFile(join(data, name), 'utf8');
 
 async function png(path: string, rgb: [number, number, number]): Promise<void> {
-  await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toFile(path);
+  await sharp({
+    create: { width: 40, height: 40, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } },
+  })
+    .png()
+    .toFile(path);
 }
 
 beforeAll(async () => {
@@ -67,7 +76,9 @@ describe('tessera caption', () => {
     expect(await caption('red.txt')).toBe('inkstyle, red theme, ^_^, 1girl');
     expect(await caption('10_blue/blue.txt')).toBe('inkstyle, blue theme, ^_^, 1girl');
     expect(await caption('green.txt')).toBe('mine, hatsune miku');
-    expect(io.lines.at(-1)).toMatch(/^2 images captioned with wd-swinv2-v3 in .* images\/s\): 2 captions written, 0 unchanged, 1 kept \(already captioned\)$/);
+    expect(io.lines.at(-1)).toMatch(
+      /^2 images captioned with wd-swinv2-v3 in .* images\/s\): 2 captions written, 0 unchanged, 1 kept \(already captioned\)$/,
+    );
     // Atomic writes leave no temp files behind.
     expect((await readdir(data)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
@@ -93,7 +104,9 @@ describe('tessera caption', () => {
   it('--batch sets images per run without changing the result, within bounds', async () => {
     expect((await run(data, '--model-dir', modelDir, '--batch', '1')).code).toBe(0);
     expect(await caption('red.txt')).toBe('red theme, ^_^, 1girl');
-    expect((await run(data, '--model-dir', modelDir, '--batch', '0')).io.errors[0]).toMatch(/--batch must be a number from 1 to 256/);
+    expect((await run(data, '--model-dir', modelDir, '--batch', '0')).io.errors[0]).toMatch(
+      /--batch must be a number from 1 to 256/,
+    );
   });
 
   it('--dry-run prints and writes nothing', async () => {
@@ -109,7 +122,9 @@ describe('tessera caption', () => {
     const cache = join(root, 'cache');
     const refused = await run(data, '--cache', cache, '--hub', hub.url);
     expect(refused.code).toBe(1);
-    expect(refused.io.errors[0]).toMatch(/is not downloaded: .*Allow the download \(tessera caption --download\)/);
+    expect(refused.io.errors[0]).toMatch(
+      /is not downloaded: .*Allow the download \(tessera caption --download\)/,
+    );
     expect(hub.log).toEqual([]);
 
     const fetched = await run(data, '--cache', cache, '--hub', hub.url, '--download');
@@ -128,11 +143,20 @@ describe('tessera caption', () => {
     await gone.close();
     const offline = await run(data, '--cache', join(root, 'cache-off'), '--hub', gone.url, '--download');
     expect(offline.code).toBe(1);
-    expect(offline.io.errors[0]).toMatch(/tessera: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\): this machine seems to be offline\. .*--model-dir/);
-    expect((await run(data, '--model', 'wd14')).io.errors[0]).toMatch(/unknown captioning model "wd14"; known models: wd-swinv2-v3/);
+    expect(offline.io.errors[0]).toMatch(
+      /tessera: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\): this machine seems to be offline\. .*--model-dir/,
+    );
+    expect((await run(data, '--model', 'wd14')).io.errors[0]).toMatch(
+      /unknown captioning model "wd14"; known models: wd-swinv2-v3/,
+    );
     const mode = await run(data, '--mode', 'overwrite');
-    expect([mode.code, mode.io.errors[0]]).toEqual([2, 'tessera: --mode must be one of fill-empty, append, replace, not "overwrite" (see tessera --help)']);
-    expect((await run(data, '--model', 'florence2-base', '--threshold', '0.5')).io.errors[0]).toMatch(/--threshold only apply to WD tagger models, not florence2-base/);
+    expect([mode.code, mode.io.errors[0]]).toEqual([
+      2,
+      'tessera: --mode must be one of fill-empty, append, replace, not "overwrite" (see tessera --help)',
+    ]);
+    expect((await run(data, '--model', 'florence2-base', '--threshold', '0.5')).io.errors[0]).toMatch(
+      /--threshold only apply to WD tagger models, not florence2-base/,
+    );
     const empty = await mkdtemp(join(root, 'empty-'));
     expect((await run(empty, '--model-dir', modelDir)).io.errors[0]).toMatch(/has no images/);
   });
