@@ -127,7 +127,11 @@ describe('tessera caption', () => {
     );
     expect(hub.log).toEqual([]);
 
-    const fetched = await run(data, '--cache', cache, '--hub', hub.url, '--download');
+    // The hub can also come from the environment (a mirror for every run).
+    process.env.TESSERA_MODEL_HUB = hub.url;
+    const fetched = await run(data, '--cache', cache, '--download').finally(
+      () => delete process.env.TESSERA_MODEL_HUB,
+    );
     expect(fetched.io.errors).toEqual([]);
     expect(fetched.io.lines).toContain('downloading model.onnx: 100%');
     expect(await caption('red.txt')).toBe('red theme, ^_^, 1girl');
