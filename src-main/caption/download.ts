@@ -144,14 +144,19 @@ async function receive(
 ): Promise<boolean> {
   const file = await open(part, start === 0 ? 'w' : 'r+');
   let done = start;
+  let writing = false;
   try {
     for await (const chunk of response as AsyncIterable<Buffer>) {
+      writing = true;
       await file.write(chunk, 0, chunk.length, done);
+      writing = false;
       done += chunk.length;
       request.onProgress?.(done, total);
     }
   } catch (err) {
     if (request.signal?.aborted) throw request.signal.reason ?? err;
+    // A full disk or a vanished folder is not a dropped connection: retrying would not help.
+    if (writing) throw err;
     return false;
   } finally {
     await file.close();
@@ -193,7 +198,12 @@ export async function downloadFile(request: DownloadRequest): Promise<DownloadRe
     }
     if (status !== 200 && status !== 206) {
       response.resume();
-      const hint = status === 404 ? ' (no such file at this revision)' : '';
+      const hint =
+        status === 404
+          ? ' (no such file at this revision)'
+          : status === 401 || status === 403
+            ? ' (the repository asks for a login: download the files in a browser and use that folder, --model-dir)'
+            : '';
       throw new DownloadError(`${url}: HTTP ${status} ${response.statusMessage ?? ''}${hint}`);
     }
     const range = span(response, have);

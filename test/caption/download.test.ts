@@ -103,10 +103,14 @@ describe('downloadFile', () => {
     expect((await downloadFile({ url: url(), dest })).sha256).toBe(sha);
   });
 
-  it('says 404 and offline clearly, naming the URL and the folder option', async () => {
+  it('says 404, 403 and offline clearly, naming the URL and the folder option', async () => {
     await expect(
       downloadFile({ url: `${hub.url}/org/model/resolve/main/nope.bin`, dest: join(dir, 'g') }),
     ).rejects.toThrow(/nope\.bin: HTTP 404 Not Found \(no such file at this revision\)/);
+    hub.faults.status = new Map([['model.onnx', 403]]);
+    await expect(downloadFile({ url: url(), dest: join(dir, 'g2') })).rejects.toThrow(
+      /model\.onnx: HTTP 403 Forbidden \(the repository asks for a login: .*--model-dir\)/,
+    );
     const gone = await startHubServer([]);
     const host = new URL(gone.url).host;
     await gone.close();
