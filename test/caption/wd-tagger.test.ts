@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { squareImage } from '../../src-main/dataset/image-decode';
 import { taggerInput, toTaggerTensor } from '../../src-main/caption/wd-tagger/preprocess';
 import { openWdTagger } from '../../src-main/caption/wd-tagger/tagger';
 import { makeTinyWdTagger, TINY_TAGS, tinyScore } from '../fixtures/tiny-wd-tagger';
@@ -41,23 +40,6 @@ afterAll(async () => {
 });
 
 describe('preprocessing', () => {
-  it('pads to a centred square on white before resizing', async () => {
-    const path = join(dir, 'strip.png');
-    const red = Buffer.alloc(4 * 2 * 3);
-    for (let p = 0; p < 8; p++) red[p * 3] = 255;
-    await sharp(red, { raw: { width: 4, height: 2, channels: 3 } })
-      .png()
-      .toFile(path);
-    const { data } = await squareImage(path, 4);
-    const row = (y: number) => Array.from(data.subarray(y * 12, y * 12 + 3));
-    expect([row(0), row(1), row(2), row(3)]).toEqual([
-      [255, 255, 255],
-      [255, 0, 0],
-      [255, 0, 0],
-      [255, 255, 255],
-    ]);
-  });
-
   it('reads NHWC or NCHW and the size from the input signature, and packs BGR floats', () => {
     const nhwc = taggerInput({ name: 'input_1:0', dtype: 'f32', shape: ['unk__1', 448, 448, 3] }, 'm.onnx');
     expect(nhwc).toEqual({ name: 'input_1:0', layout: 'NHWC', size: 448, batch: null });
