@@ -11,6 +11,11 @@ import type { CatalogueEntry, CatalogueFile } from './types';
 /** The public model hub; `--hub` or $TESSERA_MODEL_HUB point elsewhere (a mirror, or a test server). */
 export const DEFAULT_HUB = 'https://huggingface.co';
 
+/** The hub every front door uses when none is given: $TESSERA_MODEL_HUB, else DEFAULT_HUB. @example defaultHub({}) // DEFAULT_HUB */
+export function defaultHub(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TESSERA_MODEL_HUB || DEFAULT_HUB;
+}
+
 const UNPINNED =
   'sha256 and size not yet confirmed from a public source; checked against the hub and recorded on download';
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOGUE, catalogueEntry, fileUrl } from '../../src-main/caption/catalogue';
+import {
+  CATALOGUE,
+  catalogueEntry,
+  DEFAULT_HUB,
+  defaultHub,
+  fileUrl,
+} from '../../src-main/caption/catalogue';
 
 describe('catalogue', () => {
   it('has unique ids, and every file either pins a sha256 and size or says why it cannot', () => {
@@ -28,6 +34,11 @@ describe('catalogue', () => {
     expect(fileUrl('http://hub.test', f2, f2.files[3])).toMatch(
       /Florence-2-base-ft\/resolve\/main\/onnx\/vision_encoder\.onnx$/,
     );
+  });
+
+  it('takes the hub from $TESSERA_MODEL_HUB when set', () => {
+    expect(defaultHub({ TESSERA_MODEL_HUB: 'http://mirror.test' })).toBe('http://mirror.test');
+    expect(defaultHub({})).toBe(DEFAULT_HUB);
   });
 
   it('lists the known ids when an id is unknown', () => {

@@ -139,7 +139,7 @@ export const captionCommand: CliCommand = {
       cacheDir,
       ...(v['model-dir'] ? { modelDir: resolve(io.cwd, v['model-dir']) } : {}),
       download: v.download === true,
-      hub: v.hub ?? process.env.TESSERA_MODEL_HUB ?? DEFAULT_HUB,
+      ...(v.hub ? { hub: v.hub } : {}),
       onProgress: progressPrinter(io),
     });
     const captioner = await openCaptioner(entry, folder, {
