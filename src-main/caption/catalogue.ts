@@ -5,6 +5,7 @@
 // stated the files' sha256, so no hash is pinned (never an invented one). Each file carries `unpinned` with
 // the reason; a download is then checked against the sha256 the hub sends (`X-Linked-Etag` on its LFS
 // files) and the hash it had is recorded in the model folder. Pin `sha256`/`size`/`revision` once known.
+import { FLORENCE2_ONNX } from './florence2/config';
 import { CaptionModelError } from './errors';
 import type { CatalogueEntry, CatalogueFile } from './types';
 
@@ -40,12 +41,10 @@ function wd(id: string, repo: string, name: string, summary: string): CatalogueE
 
 const FLORENCE2_FILES = files(
   'config.json',
+  'generation_config.json',
   'preprocessor_config.json',
   'tokenizer.json',
-  'onnx/vision_encoder.onnx',
-  'onnx/embed_tokens.onnx',
-  'onnx/encoder_model.onnx',
-  'onnx/decoder_model_merged.onnx',
+  ...Object.values(FLORENCE2_ONNX),
 );
 
 export const CATALOGUE: readonly CatalogueEntry[] = [

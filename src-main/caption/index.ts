@@ -3,6 +3,7 @@
 import type { ProviderChoice } from '../engine/runtime/providers';
 import type { SessionOptions } from '../engine/runtime/session';
 import type { CatalogueEntry, ImageCaptioner } from './types';
+import { openFlorence2Captioner, type Florence2Options } from './florence2/index';
 import { openWdTagger, type WdTaggerOptions } from './wd-tagger/tagger';
 
 export { CATALOGUE, catalogueEntry, DEFAULT_HUB, defaultHub, fileUrl } from './catalogue';
@@ -15,8 +16,8 @@ export { TAG_DEFAULTS, type TagOptions } from './wd-tagger/postprocess';
 export interface CaptionerOptions {
   /** WD tagger options (thresholds, rating, exclusions, batch size); ignored by other kinds. */
   tagger?: WdTaggerOptions;
-  /** Florence-2 options, passed through to its captioner. */
-  florence2?: Record<string, unknown>;
+  /** Florence-2 options (task prompt, beams, caption length); the task defaults to a short caption. */
+  florence2?: Partial<Florence2Options>;
   session?: Omit<SessionOptions, 'providers'>;
   provider?: ProviderChoice;
 }
@@ -34,8 +35,13 @@ export async function openCaptioner(
     case 'wd-tagger':
       return openWdTagger(folder, options.tagger, options.session, options.provider);
     case 'florence2':
-      // MERGE: issue 18b adds `./florence2/index` (openFlorence2Captioner(folder, options, sessionOptions));
-      // this placeholder is replaced by that call when the branches meet.
-      throw new Error('Florence-2 captioner not built into this branch');
+      return openFlorence2Captioner(
+        folder,
+        { task: 'caption', ...options.florence2 },
+        {
+          ...(options.provider?.prefer?.[0] ? { provider: options.provider.prefer[0] } : {}),
+          ...(options.session?.threads ? { threads: options.session.threads } : {}),
+        },
+      );
   }
 }

@@ -1,3 +1,4 @@
+import { FLORENCE2_ONNX } from '../../src-main/caption/florence2/config';
 import { describe, expect, it } from 'vitest';
 import {
   CATALOGUE,
@@ -31,9 +32,21 @@ describe('catalogue', () => {
       'http://hub.test/SmilingWolf/wd-swinv2-tagger-v3/resolve/main/model.onnx',
     );
     const f2 = catalogueEntry('florence2-base');
-    expect(fileUrl('http://hub.test', f2, f2.files[3])).toMatch(
+    const vision = f2.files.find((f) => f.path.endsWith('vision_encoder.onnx'))!;
+    expect(fileUrl('http://hub.test', f2, vision)).toMatch(
       /Florence-2-base-ft\/resolve\/main\/onnx\/vision_encoder\.onnx$/,
     );
+  });
+
+  it('lists every file the Florence-2 captioner opens, so a download is complete', () => {
+    const paths = catalogueEntry('florence2-base').files.map((f) => f.path);
+    for (const file of [
+      ...Object.values(FLORENCE2_ONNX),
+      'config.json',
+      'generation_config.json',
+      'tokenizer.json',
+    ])
+      expect(paths).toContain(file);
   });
 
   it('takes the hub from $TESSERA_MODEL_HUB when set', () => {

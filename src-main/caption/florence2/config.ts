@@ -26,6 +26,8 @@ export interface Florence2Generation {
   /** Beam search ends as soon as `beams` sequences are finished (else: once no running beam can beat them). */
   earlyStopping: boolean;
   maxNewTokens: number;
+  /** The decoder's position table (`max_position_embeddings`): no caption can be longer. */
+  maxPositions: number | null;
 }
 
 export interface Florence2Preprocess {
@@ -53,6 +55,7 @@ const DEFAULT_GENERATION: Florence2Generation = {
   earlyStopping: false,
   // Captions are a sentence or a paragraph; the processor's examples allow 1024, far beyond either.
   maxNewTokens: 256,
+  maxPositions: null,
 };
 
 type Json = Record<string, unknown>;
@@ -76,6 +79,7 @@ export function parseGeneration(config: Json, generation: Json): Florence2Genera
     // HF also accepts "never"; it only differs from false with a length penalty above 1.
     earlyStopping: text.early_stopping === true,
     maxNewTokens: num(text.max_new_tokens) ?? d.maxNewTokens,
+    maxPositions: num(text.max_position_embeddings) ?? d.maxPositions,
   };
 }
 

@@ -42,7 +42,12 @@ export async function openFlorence2Captioner(
   const tokenizer = await BartTokenizer.fromFolder(folder);
   const promptIds = tokenizer.encode(prompt);
   const g = config.generation;
-  const settings: DecodeSettings = { ...g, maxNewTokens: options.maxNewTokens ?? g.maxNewTokens };
+  // The decoder start token takes position 0, so a caption has at most maxPositions − 1 tokens.
+  const longest = g.maxPositions === null ? Infinity : g.maxPositions - 1;
+  const settings: DecodeSettings = {
+    ...g,
+    maxNewTokens: Math.min(options.maxNewTokens ?? g.maxNewTokens, longest),
+  };
   const beams = options.beams ?? g.beams;
   const { width, height } = config.preprocess;
   const model = await Florence2Model.open(folder, session);

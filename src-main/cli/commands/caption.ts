@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { combineCaption } from '../../caption/apply';
 import { CATALOGUE, catalogueEntry, DEFAULT_HUB } from '../../caption/catalogue';
+import { FLORENCE2_TASKS, type Florence2Task } from '../../caption/florence2/index';
 import { openCaptioner } from '../../caption/index';
 import { cachedModelDir, missingFiles, resolveModelFolder } from '../../caption/model-folder';
 import type { CaptionMode, CaptionProgress } from '../../caption/types';
@@ -16,6 +17,7 @@ import { UsageError, type CliCommand, type CliIo } from '../io';
 
 const MODES: readonly CaptionMode[] = ['fill-empty', 'append', 'replace'];
 const TAGGER_ONLY = ['threshold', 'character-threshold', 'rating', 'exclude', 'keep-underscores'] as const;
+const FLORENCE_ONLY = ['task', 'beams', 'max-tokens'] as const;
 /** Images captioned between writes and progress lines. */
 const CHUNK = 8;
 
@@ -36,6 +38,10 @@ Taggers (wd-*):
   --rating                   add the rating tag (general, sensitive, questionable, explicit) last
   --exclude "a, b"           tags never written
   --keep-underscores         write long_hair, not long hair
+Florence-2 (florence2-*):
+  --task TASK                caption: one sentence (default); detailed; more-detailed: a paragraph
+  --beams N                  beam search width (default: the model's, 3); 1 is greedy decoding
+  --max-tokens N             longest caption in tokens (default 256)
 Model files (nothing is downloaded unless --download is given):
   --model-dir DIR            a folder that already holds the model's files (used as is)
   --download                 fetch missing files into the cache (resumes; checks sha256)
@@ -57,6 +63,9 @@ function parse(args: string[]) {
       rating: { type: 'boolean' },
       exclude: { type: 'string' },
       'keep-underscores': { type: 'boolean' },
+      task: { type: 'string' },
+      beams: { type: 'string' },
+      'max-tokens': { type: 'string' },
       'model-dir': { type: 'string' },
       download: { type: 'boolean' },
       hub: { type: 'string' },
@@ -105,6 +114,20 @@ export const captionCommand: CliCommand = {
     const given = TAGGER_ONLY.filter((name) => v[name] !== undefined);
     if (entry.kind !== 'wd-tagger' && given.length)
       throw new UsageError(`--${given.join(', --')} only apply to WD tagger models, not ${entry.id}`);
+    const florenceGiven = FLORENCE_ONLY.filter((name) => v[name] !== undefined);
+    if (entry.kind !== 'florence2' && florenceGiven.length)
+      throw new UsageError(
+        `--${florenceGiven.join(', --')} only apply to Florence-2 models, not ${entry.id}`,
+      );
+    if (v.task !== undefined && !(FLORENCE2_TASKS as readonly string[]).includes(v.task))
+      throw new UsageError(`--task must be one of ${FLORENCE2_TASKS.join(', ')}, not "${v.task}"`);
+    const florence2 = {
+      task: (v.task ?? 'caption') as Florence2Task,
+      ...(v.beams !== undefined ? { beams: numberArg('--beams', v.beams, 1, 16, 3) } : {}),
+      ...(v['max-tokens'] !== undefined
+        ? { maxNewTokens: numberArg('--max-tokens', v['max-tokens'], 1, 1024, 256) }
+        : {}),
+    };
     const tagger = {
       generalThreshold: numberArg('--threshold', v.threshold, 0, 1, TAG_DEFAULTS.generalThreshold),
       characterThreshold: numberArg(
@@ -144,6 +167,7 @@ export const captionCommand: CliCommand = {
     });
     const captioner = await openCaptioner(entry, folder, {
       tagger,
+      florence2,
       session: compute.threads ? { threads: compute.threads } : {},
       provider: compute.device ? { prefer: [compute.device] } : {},
     });

@@ -26,7 +26,10 @@ describe('parseGeneration', () => {
       lengthPenalty: 1,
       earlyStopping: false,
       maxNewTokens: 256,
+      maxPositions: null,
     });
+    // The decoder's position table bounds every caption (BART's is 1024 in the published models).
+    expect(parseGeneration({ text_config: { max_position_embeddings: 1024 } }, {}).maxPositions).toBe(1024);
   });
 });
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { catalogueEntry } from '../../../src-main/caption/catalogue';
 import { runCli } from '../../../src-main/cli/main';
 import { memoryIo } from '../../fixtures/cli-io';
+import { makeTinyFlorence2 } from '../../fixtures/tiny-florence2';
 import { startHubServer, type HubServer } from '../../fixtures/hub-server';
 import {
   makeTinyWdTagger,
@@ -161,7 +162,39 @@ describe('tessera caption', () => {
     expect((await run(data, '--model', 'florence2-base', '--threshold', '0.5')).io.errors[0]).toMatch(
       /--threshold only apply to WD tagger models, not florence2-base/,
     );
+    expect((await run(data, '--beams', '2')).io.errors[0]).toMatch(
+      /--beams only apply to Florence-2 models, not wd-swinv2-v3/,
+    );
     const empty = await mkdtemp(join(root, 'empty-'));
     expect((await run(empty, '--model-dir', modelDir)).io.errors[0]).toMatch(/has no images/);
+  });
+
+  it('Florence-2 writes sentence captions; --task, --beams and --max-tokens change them as their help says', async () => {
+    const florence = (await makeTinyFlorence2(join(root, 'florence'))).dir;
+    const captions = async (...extra: string[]) => {
+      const { code, io } = await run(
+        data,
+        '--model',
+        'florence2-base',
+        '--model-dir',
+        florence,
+        '--dry-run',
+        ...extra,
+      );
+      expect(io.errors).toEqual([]);
+      expect(code).toBe(0);
+      return io.lines.filter((l) => /^(red|10_blue\/blue)\.png: /.test(l));
+    };
+    const plain = await captions();
+    expect(plain).toHaveLength(2);
+    expect(plain.every((l) => l.split(': ')[1].length > 0)).toBe(true);
+    expect(await captions('--task', 'more-detailed')).not.toEqual(plain);
+    expect(await captions('--beams', '1')).not.toEqual(await captions('--beams', '3'));
+    const short = await captions('--max-tokens', '3');
+    expect(short.every((l, i) => l.length <= plain[i].length)).toBe(true);
+    expect(short).not.toEqual(plain);
+    expect((await run(data, '--model', 'florence2-base', '--task', 'ocr')).io.errors[0]).toMatch(
+      /--task must be one of caption, detailed, more-detailed/,
+    );
   });
 });
