@@ -134,7 +134,14 @@ function span(response: IncomingMessage, from: number): { start: number; total: 
   return { start: 0, total: Number(header(response, 'content-length') || 0) };
 }
 
-/** Appends the body at `start`; returns false when the connection dropped before the end. */
+/** Bytes received but not yet on disk before the response is paused (what a dropped connection may cost). */
+const HIGH_WATER = 16 << 20;
+
+/**
+ * Appends the body at `start`; returns false when the connection dropped before the end. The body flows
+ * (no async iteration): a dropped connection destroys the response and with it every chunk still buffered
+ * inside it, so each chunk is taken the moment it arrives and queued for the file.
+ */
 async function receive(
   response: IncomingMessage,
   part: string,
@@ -142,26 +149,49 @@ async function receive(
   total: number,
   request: DownloadRequest,
 ): Promise<boolean> {
-  const file = await open(part, start === 0 ? 'w' : 'r+');
-  let done = start;
-  let writing = false;
+  // Listeners go on before any real wait: events of a connection that closes meanwhile would be missed.
+  const opening = open(part, start === 0 ? 'w' : 'r+');
+  let received = start;
+  let written = start;
+  let writes = Promise.resolve();
+  let writeError: unknown = null;
+  const ended = new Promise<boolean>((resolveEnd) => {
+    response.on('data', (chunk: Buffer) => {
+      const at = received;
+      received += chunk.length;
+      if (received - written > HIGH_WATER) response.pause();
+      writes = writes.then(async () => {
+        if (writeError) return;
+        try {
+          await (await opening).write(chunk, 0, chunk.length, at);
+        } catch (err) {
+          writeError = err; // a full disk or a vanished folder: retrying would not help
+          response.destroy();
+          return;
+        }
+        written += chunk.length;
+        request.onProgress?.(written, total);
+        if (response.isPaused() && received - written <= HIGH_WATER / 2) response.resume();
+      });
+    });
+    response.on('end', () => resolveEnd(true));
+    response.on('error', () => resolveEnd(false));
+    response.on('close', () => resolveEnd(response.complete));
+    if (response.destroyed) resolveEnd(response.complete);
+  });
+  const file = await opening.catch((err: unknown) => {
+    response.destroy();
+    throw err;
+  });
   try {
-    for await (const chunk of response as AsyncIterable<Buffer>) {
-      writing = true;
-      await file.write(chunk, 0, chunk.length, done);
-      writing = false;
-      done += chunk.length;
-      request.onProgress?.(done, total);
-    }
-  } catch (err) {
-    if (request.signal?.aborted) throw request.signal.reason ?? err;
-    // A full disk or a vanished folder is not a dropped connection: retrying would not help.
-    if (writing) throw err;
-    return false;
+    const whole = await ended;
+    await writes;
+    if (writeError) throw writeError;
+    if (request.signal?.aborted) throw request.signal.reason;
+    return whole && (total === 0 || written === total);
   } finally {
     await file.close();
   }
-  return total === 0 || done === total;
 }
 
 /** Hex sha256 of a file, streamed. @example await sha256File('/m/model.onnx') // 'ab12…' */
