@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { CATALOGUE, catalogueEntry, fileUrl } from '../../src-main/caption/catalogue';
+
+describe('catalogue', () => {
+  it('has unique ids, and every file either pins a sha256 and size or says why it cannot', () => {
+    expect(new Set(CATALOGUE.map((e) => e.id)).size).toBe(CATALOGUE.length);
+    for (const entry of CATALOGUE)
+      for (const file of entry.files) {
+        if (file.unpinned) expect([file.sha256, file.size]).toEqual(['', 0]);
+        else {
+          expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
+          expect(file.size).toBeGreaterThan(0);
+        }
+      }
+    expect(catalogueEntry('wd-swinv2-v3').files.map((f) => f.path)).toEqual(['model.onnx', 'selected_tags.csv']);
+    expect(catalogueEntry('florence2-base').kind).toBe('florence2');
+  });
+
+  it("builds the hub's public file URL", () => {
+    const entry = catalogueEntry('wd-swinv2-v3');
+    expect(fileUrl('http://hub.test/', entry, entry.files[0])).toBe(
+      'http://hub.test/SmilingWolf/wd-swinv2-tagger-v3/resolve/main/model.onnx',
+    );
+    const f2 = catalogueEntry('florence2-base');
+    expect(fileUrl('http://hub.test', f2, f2.files[3])).toMatch(/Florence-2-base-ft\/resolve\/main\/onnx\/vision_encoder\.onnx$/);
+  });
+
+  it('lists the known ids when an id is unknown', () => {
+    expect(() => catalogueEntry('wd14')).toThrow(/unknown captioning model "wd14"; known models: wd-swinv2-v3, /);
+  });
+});
