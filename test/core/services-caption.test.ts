@@ -10,7 +10,11 @@ import type { CaptionDownloadProgress, CaptionRunProgress } from '../../src-main
 import { codeOf } from '../../src-main/api/errors';
 import { catalogueEntry } from '../../src-main/caption/catalogue';
 import { readCaptionFile } from '../../src-main/dataset/captions';
+import { CaptioningService } from '../../src-main/core/captioning';
+import { DatasetService } from '../../src-main/core/dataset-service';
+import { readProjectFiles } from '../../src-main/core/projects';
 import { Services } from '../../src-main/core/services';
+import { forkLauncher } from '../../src-main/core/worker-process';
 import { tempDir } from '../dataset/make-images';
 import { startHubServer, type HubServer } from '../fixtures/hub-server';
 import { makeTinyWdTagger } from '../fixtures/tiny-wd-tagger';
@@ -109,6 +113,21 @@ describe('caption models on demand', () => {
     offline.dispose();
     expect(codeOf(err)).toBe('NOT_FOUND');
     expect(String(err)).toMatch(/127\.0\.0\.1:9/);
+  });
+
+  it('stops a download when cancelled; asking again fetches the model', async () => {
+    const other = new Services({
+      mode: 'cli',
+      watch: false,
+      cacheDir: join(dir, 'cache-2'),
+      modelHub: hub.url,
+    });
+    const download = other.downloadCaptionModel(MODEL);
+    await other.cancelCaptionDownload(MODEL);
+    await expect(download).rejects.toThrow(/was cancelled; downloading again resumes it/);
+    expect((await other.listCaptionModels()).find((m) => m.id === MODEL)?.installed).toBe(false);
+    expect((await other.downloadCaptionModel(MODEL)).installed).toBe(true);
+    other.dispose();
   });
 
   it('downloads into the model cache with progress when asked', async () => {
@@ -220,6 +239,27 @@ describe('captioning a dataset in the worker', () => {
     const { restored } = await services.undoTagEdit(project);
     expect(restored.sort()).toEqual([...result.changed].sort());
     expect(await readCaptionFile(join(many, 'm063.txt'))).toBeNull();
+  });
+
+  it('refuses to start while a training job holds the device', async () => {
+    const datasets = new DatasetService({ importProgress: () => {}, changed: () => {}, warning: () => {} });
+    await datasets.open(await readProjectFiles(project), false);
+    const captioning = new CaptioningService({
+      launch: forkLauncher(),
+      datasets,
+      cacheDir: join(dir, 'cache'),
+      threads: async () => ({}),
+      deviceBusy: () => 'ink',
+      progress: () => {},
+      download: () => {},
+    });
+    await expect(
+      captioning.run(project, { kind: 'all' }, { modelId: MODEL, mode: 'replace' }),
+    ).rejects.toThrow(
+      'Training "ink" is using the device; caption when it has finished, or cancel it first.',
+    );
+    expect(captioning.active).toBe(false);
+    datasets.close();
   });
 
   it('refuses a second run on the same project while one is going', async () => {
