@@ -84,7 +84,7 @@ describe('CaptioningState', () => {
     await captions.run();
     expect(captions.error?.message).toMatch(/Select some images first/);
 
-    dataset.click('b.png', {});
+    dataset.click('b.png', { shift: false, toggle: false });
     captions.mode = 'replace';
     captions.prefix = 'inkstyle';
     await captions.run();
