@@ -1,5 +1,6 @@
 // `npm run bench [section] [filter]`: prints speed and memory figures (never pass/fail), one section per
-// area. Sections: engine (conv stack, 4096-token attention, 20k-node session, ops/lines), dataset (import + thumbnails), latents (latent-cache throughput), train (UNet forward and training step, tiny and SD1.5 size).
+// area. Sections: engine (conv stack, 4096-token attention, 20k-node session, ops/lines), dataset (import + thumbnails), latents (latent-cache throughput), train (UNet forward and training step, tiny and SD1.5 size), caption (WD tagger pipeline at 448²).
+import { benchCaption } from './bench-caption';
 import { benchImport } from './bench-dataset';
 import { benchEngine } from './bench-engine';
 import { benchLatents } from './bench-latents';
@@ -20,6 +21,7 @@ const SECTIONS: Record<string, (filter: string) => Promise<string[]>> = {
   dataset,
   latents: () => benchLatents(),
   train: benchTrain,
+  caption: () => benchCaption(),
 };
 
 async function main(): Promise<void> {

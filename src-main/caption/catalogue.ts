@@ -5,12 +5,19 @@
 // stated the files' sha256, so no hash is pinned (never an invented one). Each file carries `unpinned` with
 // the reason; a download is then checked against the sha256 the hub sends (`X-Linked-Etag` on its LFS
 // files) and the hash it had is recorded in the model folder. Pin `sha256`/`size`/`revision` once known.
+import { CaptionModelError } from './errors';
 import type { CatalogueEntry, CatalogueFile } from './types';
 
 /** The public model hub; `--hub` or $TESSERA_MODEL_HUB point elsewhere (a mirror, or a test server). */
 export const DEFAULT_HUB = 'https://huggingface.co';
 
-const UNPINNED = 'sha256 and size not yet confirmed from a public source; checked against the hub and recorded on download';
+/** The hub every front door uses when none is given: $TESSERA_MODEL_HUB, else DEFAULT_HUB. @example defaultHub({}) // DEFAULT_HUB */
+export function defaultHub(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TESSERA_MODEL_HUB || DEFAULT_HUB;
+}
+
+const UNPINNED =
+  'sha256 and size not yet confirmed from a public source; checked against the hub and recorded on download';
 
 function files(...paths: string[]): CatalogueFile[] {
   return paths.map((path) => ({ path, sha256: '', size: 0, unpinned: UNPINNED }));
@@ -19,7 +26,16 @@ function files(...paths: string[]): CatalogueFile[] {
 const WD_FILES = files('model.onnx', 'selected_tags.csv');
 
 function wd(id: string, repo: string, name: string, summary: string): CatalogueEntry {
-  return { id, kind: 'wd-tagger', name, summary, licence: 'Apache-2.0', repo, revision: 'main', files: WD_FILES };
+  return {
+    id,
+    kind: 'wd-tagger',
+    name,
+    summary,
+    licence: 'Apache-2.0',
+    repo,
+    revision: 'main',
+    files: WD_FILES,
+  };
 }
 
 const FLORENCE2_FILES = files(
@@ -33,16 +49,46 @@ const FLORENCE2_FILES = files(
 );
 
 export const CATALOGUE: readonly CatalogueEntry[] = [
-  wd('wd-swinv2-v3', 'SmilingWolf/wd-swinv2-tagger-v3', 'WD SwinV2 tagger v3', 'booru tags; the usual default'),
+  wd(
+    'wd-swinv2-v3',
+    'SmilingWolf/wd-swinv2-tagger-v3',
+    'WD SwinV2 tagger v3',
+    'booru tags; the usual default',
+  ),
   wd('wd-convnext-v3', 'SmilingWolf/wd-convnext-tagger-v3', 'WD ConvNeXt tagger v3', 'booru tags'),
   wd('wd-vit-v3', 'SmilingWolf/wd-vit-tagger-v3', 'WD ViT tagger v3', 'booru tags; the smallest v3'),
   wd('wd-vit-large-v3', 'SmilingWolf/wd-vit-large-tagger-v3', 'WD ViT-Large tagger v3', 'booru tags; slower'),
-  wd('wd-eva02-large-v3', 'SmilingWolf/wd-eva02-large-tagger-v3', 'WD EVA02-Large tagger v3', 'booru tags; the most accurate, the slowest'),
-  wd('wd-swinv2-v2', 'SmilingWolf/wd-v1-4-swinv2-tagger-v2', 'WD 1.4 SwinV2 tagger v2', 'booru tags (older tag set)'),
-  wd('wd-convnext-v2', 'SmilingWolf/wd-v1-4-convnext-tagger-v2', 'WD 1.4 ConvNeXt tagger v2', 'booru tags (older tag set)'),
-  wd('wd-convnextv2-v2', 'SmilingWolf/wd-v1-4-convnextv2-tagger-v2', 'WD 1.4 ConvNeXtV2 tagger v2', 'booru tags (older tag set)'),
+  wd(
+    'wd-eva02-large-v3',
+    'SmilingWolf/wd-eva02-large-tagger-v3',
+    'WD EVA02-Large tagger v3',
+    'booru tags; the most accurate, the slowest',
+  ),
+  wd(
+    'wd-swinv2-v2',
+    'SmilingWolf/wd-v1-4-swinv2-tagger-v2',
+    'WD 1.4 SwinV2 tagger v2',
+    'booru tags (older tag set)',
+  ),
+  wd(
+    'wd-convnext-v2',
+    'SmilingWolf/wd-v1-4-convnext-tagger-v2',
+    'WD 1.4 ConvNeXt tagger v2',
+    'booru tags (older tag set)',
+  ),
+  wd(
+    'wd-convnextv2-v2',
+    'SmilingWolf/wd-v1-4-convnextv2-tagger-v2',
+    'WD 1.4 ConvNeXtV2 tagger v2',
+    'booru tags (older tag set)',
+  ),
   wd('wd-vit-v2', 'SmilingWolf/wd-v1-4-vit-tagger-v2', 'WD 1.4 ViT tagger v2', 'booru tags (older tag set)'),
-  wd('wd-moat-v2', 'SmilingWolf/wd-v1-4-moat-tagger-v2', 'WD 1.4 MOAT tagger v2', 'booru tags (older tag set)'),
+  wd(
+    'wd-moat-v2',
+    'SmilingWolf/wd-v1-4-moat-tagger-v2',
+    'WD 1.4 MOAT tagger v2',
+    'booru tags (older tag set)',
+  ),
   {
     id: 'florence2-base',
     kind: 'florence2',
@@ -69,7 +115,9 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
 export function catalogueEntry(id: string): CatalogueEntry {
   const entry = CATALOGUE.find((e) => e.id === id);
   if (!entry)
-    throw new CaptionModelError(`unknown captioning model "${id}"; known models: ${CATALOGUE.map((e) => e.id).join(', ')}`);
+    throw new CaptionModelError(
+      `unknown captioning model "${id}"; known models: ${CATALOGUE.map((e) => e.id).join(', ')}`,
+    );
   return entry;
 }
 
@@ -80,9 +128,4 @@ export function catalogueEntry(id: string): CatalogueEntry {
 export function fileUrl(hub: string, entry: CatalogueEntry, file: CatalogueFile): string {
   const path = file.path.split('/').map(encodeURIComponent).join('/');
   return `${hub.replace(/\/+$/, '')}/${entry.repo}/resolve/${encodeURIComponent(entry.revision)}/${path}`;
-}
-
-/** A model that is unknown, not downloaded, or incomplete in its folder; the message says what to do. */
-export class CaptionModelError extends Error {
-  override readonly name = 'CaptionModelError';
 }

@@ -2,9 +2,12 @@
 // request after a dropped connection or an interrupted run, checked against a sha256, then renamed into
 // place, so a file at `dest` is always whole and verified. Redirects (the hub sends LFS files to a CDN)
 // are followed by hand to read the hub's own headers: `X-Linked-Etag` is the sha256 of an LFS file.
+// Proxies are not supported (plain node:http); a user behind one downloads elsewhere and uses --model-dir.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
 
 export interface DownloadRequest {
   url: string;
@@ -37,12 +40,22 @@ export class IntegrityError extends Error {
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const MAX_REDIRECTS = 8;
-const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT']);
+const OFFLINE_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+]);
 
 interface Opened {
-  response: Response;
+  response: IncomingMessage;
   hubSha256?: string;
 }
+
+/** An idle connection this long is given up (and resumed by the next attempt). */
+const IDLE_MS = 60_000;
 
 function causeCode(err: unknown): string | undefined {
   for (let e = err, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
@@ -65,26 +78,35 @@ function networkError(url: string, err: unknown): Error {
   );
 }
 
+/** One GET; node:http rather than fetch so every byte that arrived before a dropped connection is kept. */
+function get(url: string, from: number, signal?: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const send = url.startsWith('https:') ? httpsGet : httpGet;
+    const req = send(url, { headers: from > 0 ? { range: `bytes=${from}-` } : {}, signal }, resolve);
+    req.setTimeout(IDLE_MS, () =>
+      req.destroy(Object.assign(new Error('no data for 60 s'), { code: 'ETIMEDOUT' })),
+    );
+    req.on('error', (err) => reject(signal?.aborted ? (signal.reason ?? err) : networkError(url, err)));
+  });
+}
+
+const header = (res: IncomingMessage, name: string): string => {
+  const value = res.headers[name];
+  return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+};
+
 /** Follows redirects by hand so the first hop's `X-Linked-Etag` (the hub's sha256 of an LFS file) is seen. */
 async function openUrl(url: string, from: number, signal?: AbortSignal): Promise<Opened> {
   let hubSha256: string | undefined;
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    let response: Response;
-    try {
-      response = await fetch(current, {
-        redirect: 'manual',
-        signal,
-        headers: from > 0 ? { range: `bytes=${from}-` } : {},
-      });
-    } catch (err) {
-      throw networkError(current, err);
-    }
-    const linked = (response.headers.get('x-linked-etag') ?? '').replace(/^W\//, '').replace(/"/g, '');
+    const response = await get(current, from, signal);
+    const linked = header(response, 'x-linked-etag').replace(/^W\//, '').replace(/"/g, '');
     if (!hubSha256 && SHA256_HEX.test(linked)) hubSha256 = linked;
-    const location = response.headers.get('location');
-    if (response.status >= 300 && response.status < 400 && location) {
-      await response.body?.cancel();
+    const status = response.statusCode ?? 0;
+    const location = header(response, 'location');
+    if (status >= 300 && status < 400 && location) {
+      response.resume();
       current = new URL(location, current).href;
       continue;
     }
@@ -103,18 +125,18 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 /** Where the body starts and the whole file's size, from a 200 or 206 response. */
-function span(response: Response, from: number): { start: number; total: number } {
-  if (response.status === 206) {
-    const m = /bytes (\d+)-\d+\/(\d+|\*)/.exec(response.headers.get('content-range') ?? '');
+function span(response: IncomingMessage, from: number): { start: number; total: number } {
+  if (response.statusCode === 206) {
+    const m = /bytes (\d+)-\d+\/(\d+|\*)/.exec(header(response, 'content-range'));
     if (m) return { start: Number(m[1]), total: m[2] === '*' ? 0 : Number(m[2]) };
     return { start: from, total: 0 };
   }
-  return { start: 0, total: Number(response.headers.get('content-length') ?? 0) };
+  return { start: 0, total: Number(header(response, 'content-length') || 0) };
 }
 
 /** Appends the body at `start`; returns false when the connection dropped before the end. */
 async function receive(
-  response: Response,
+  response: IncomingMessage,
   part: string,
   start: number,
   total: number,
@@ -122,15 +144,19 @@ async function receive(
 ): Promise<boolean> {
   const file = await open(part, start === 0 ? 'w' : 'r+');
   let done = start;
+  let writing = false;
   try {
-    if (!response.body) return total === 0 || done === total;
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      writing = true;
       await file.write(chunk, 0, chunk.length, done);
+      writing = false;
       done += chunk.length;
       request.onProgress?.(done, total);
     }
   } catch (err) {
     if (request.signal?.aborted) throw request.signal.reason ?? err;
+    // A full disk or a vanished folder is not a dropped connection: retrying would not help.
+    if (writing) throw err;
     return false;
   } finally {
     await file.close();
@@ -161,24 +187,30 @@ export async function downloadFile(request: DownloadRequest): Promise<DownloadRe
     const opened = await openUrl(url, have, signal);
     hubSha256 ??= opened.hubSha256;
     const { response } = opened;
-    if (response.status === 416 && have > 0) {
+    const status = response.statusCode ?? 0;
+    if (status === 416 && have > 0) {
       // The part file is already whole (or longer than the file now is): check it, or start over.
-      await response.body?.cancel();
-      const m = /\*\/(\d+)/.exec(response.headers.get('content-range') ?? '');
+      response.resume();
+      const m = /\*\/(\d+)/.exec(header(response, 'content-range'));
       if (m && Number(m[1]) === have) complete = true;
       else await rm(part, { force: true });
       continue;
     }
-    if (response.status !== 200 && response.status !== 206) {
-      await response.body?.cancel();
-      const hint = response.status === 404 ? ' (no such file at this revision)' : '';
-      throw new DownloadError(`${url}: HTTP ${response.status} ${response.statusText}${hint}`);
+    if (status !== 200 && status !== 206) {
+      response.resume();
+      const hint =
+        status === 404
+          ? ' (no such file at this revision)'
+          : status === 401 || status === 403
+            ? ' (the repository asks for a login: download the files in a browser and use that folder, --model-dir)'
+            : '';
+      throw new DownloadError(`${url}: HTTP ${status} ${response.statusMessage ?? ''}${hint}`);
     }
     const range = span(response, have);
     // A server that ignores Range answers 200 with the whole file: start again from byte 0.
     const start = range.start === have ? have : 0;
     if (start !== range.start) {
-      await response.body?.cancel();
+      response.resume();
       await rm(part, { force: true });
       continue;
     }

@@ -5,7 +5,8 @@ import type { SessionOptions } from '../engine/runtime/session';
 import type { CatalogueEntry, ImageCaptioner } from './types';
 import { openWdTagger, type WdTaggerOptions } from './wd-tagger/tagger';
 
-export { CATALOGUE, CaptionModelError, catalogueEntry, DEFAULT_HUB, fileUrl } from './catalogue';
+export { CATALOGUE, catalogueEntry, DEFAULT_HUB, defaultHub, fileUrl } from './catalogue';
+export { CaptionFileError, CaptionModelError } from './errors';
 export { combineCaption } from './apply';
 export { DownloadError, downloadFile, IntegrityError } from './download';
 export { cachedModelDir, missingFiles, resolveModelFolder, type ModelFolderOptions } from './model-folder';

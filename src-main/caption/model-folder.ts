@@ -4,7 +4,8 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../dataset/project-files';
-import { CaptionModelError, DEFAULT_HUB, fileUrl } from './catalogue';
+import { defaultHub, fileUrl } from './catalogue';
+import { CaptionModelError } from './errors';
 import { downloadFile } from './download';
 import type { CatalogueEntry, CatalogueFile, CaptionProgress } from './types';
 
@@ -20,7 +21,7 @@ export interface ModelFolderOptions {
   modelDir?: string;
   /** Allow fetching missing files from the hub (nothing is downloaded otherwise). */
   download?: boolean;
-  /** Hub base URL (default `DEFAULT_HUB`). */
+  /** Hub base URL (default `defaultHub()`: $TESSERA_MODEL_HUB or the public hub). */
   hub?: string;
   signal?: AbortSignal;
   onProgress?: (progress: CaptionProgress) => void;
@@ -74,7 +75,10 @@ const list = (files: readonly CatalogueFile[]): string => files.map((f) => f.pat
  * The folder holding the entry's files, downloading what is missing into the cache when allowed.
  * @example const folder = await resolveModelFolder(entry, { cacheDir, download: true, onProgress })
  */
-export async function resolveModelFolder(entry: CatalogueEntry, options: ModelFolderOptions): Promise<string> {
+export async function resolveModelFolder(
+  entry: CatalogueEntry,
+  options: ModelFolderOptions,
+): Promise<string> {
   if (options.modelDir) {
     const missing = await missingFiles(entry, options.modelDir);
     if (missing.length)
@@ -100,7 +104,7 @@ async function downloadInto(
   missing: readonly CatalogueFile[],
   options: ModelFolderOptions,
 ): Promise<void> {
-  const hub = options.hub ?? DEFAULT_HUB;
+  const hub = options.hub ?? defaultHub();
   const total = missing.reduce((sum, f) => sum + f.size, 0);
   let before = 0;
   for (const file of missing) {

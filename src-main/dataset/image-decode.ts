@@ -220,7 +220,11 @@ export async function renderTrainingCrop(
  * with a bicubic kernel: the WD tagger's preprocessing (pad first, so the border is resampled as the
  * authors' reference code does). Example: `(await squareImage('/p/dataset/cat.png', 448)).data.length` → 448·448·3.
  */
-export async function squareImage(path: string, size: number, options: DecodeOptions = {}): Promise<RgbImage> {
+export async function squareImage(
+  path: string,
+  size: number,
+  options: DecodeOptions = {},
+): Promise<RgbImage> {
   const background = options.background ?? '#ffffff';
   const { data, info } = await normalizedImage(path, options)
     .removeAlpha()
@@ -238,5 +242,9 @@ export async function squareImage(path: string, size: number, options: DecodeOpt
     .resize(size, size, { fit: 'fill', kernel: 'cubic' })
     .raw()
     .toBuffer();
-  return { data: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength), width: size, height: size };
+  return {
+    data: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength),
+    width: size,
+    height: size,
+  };
 }

@@ -7,7 +7,9 @@ describe('combineCaption', () => {
   });
 
   it('append keeps what is there and adds only the tags it lacks, trigger word first and once', () => {
-    expect(combineCaption('ink, inkstyle, cat', 'cat, sky', 'append', 'inkstyle')).toBe('inkstyle, ink, cat, sky');
+    expect(combineCaption('ink, inkstyle, cat', 'cat, sky', 'append', 'inkstyle')).toBe(
+      'inkstyle, ink, cat, sky',
+    );
     expect(combineCaption('', 'cat', 'append')).toBe('cat');
   });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOGUE, catalogueEntry, fileUrl } from '../../src-main/caption/catalogue';
+import {
+  CATALOGUE,
+  catalogueEntry,
+  DEFAULT_HUB,
+  defaultHub,
+  fileUrl,
+} from '../../src-main/caption/catalogue';
 
 describe('catalogue', () => {
   it('has unique ids, and every file either pins a sha256 and size or says why it cannot', () => {
@@ -12,7 +18,10 @@ describe('catalogue', () => {
           expect(file.size).toBeGreaterThan(0);
         }
       }
-    expect(catalogueEntry('wd-swinv2-v3').files.map((f) => f.path)).toEqual(['model.onnx', 'selected_tags.csv']);
+    expect(catalogueEntry('wd-swinv2-v3').files.map((f) => f.path)).toEqual([
+      'model.onnx',
+      'selected_tags.csv',
+    ]);
     expect(catalogueEntry('florence2-base').kind).toBe('florence2');
   });
 
@@ -22,10 +31,19 @@ describe('catalogue', () => {
       'http://hub.test/SmilingWolf/wd-swinv2-tagger-v3/resolve/main/model.onnx',
     );
     const f2 = catalogueEntry('florence2-base');
-    expect(fileUrl('http://hub.test', f2, f2.files[3])).toMatch(/Florence-2-base-ft\/resolve\/main\/onnx\/vision_encoder\.onnx$/);
+    expect(fileUrl('http://hub.test', f2, f2.files[3])).toMatch(
+      /Florence-2-base-ft\/resolve\/main\/onnx\/vision_encoder\.onnx$/,
+    );
+  });
+
+  it('takes the hub from $TESSERA_MODEL_HUB when set', () => {
+    expect(defaultHub({ TESSERA_MODEL_HUB: 'http://mirror.test' })).toBe('http://mirror.test');
+    expect(defaultHub({})).toBe(DEFAULT_HUB);
   });
 
   it('lists the known ids when an id is unknown', () => {
-    expect(() => catalogueEntry('wd14')).toThrow(/unknown captioning model "wd14"; known models: wd-swinv2-v3, /);
+    expect(() => catalogueEntry('wd14')).toThrow(
+      /unknown captioning model "wd14"; known models: wd-swinv2-v3, /,
+    );
   });
 });

@@ -24,7 +24,11 @@ describe('selectTags', () => {
   });
 
   it('keeps a score equal to the threshold', () => {
-    expect(selectTags(scores, labels, { generalThreshold: 0.5 })).toEqual(['hatsune miku', 'long hair', '1girl']);
+    expect(selectTags(scores, labels, { generalThreshold: 0.5 })).toEqual([
+      'hatsune miku',
+      'long hair',
+      '1girl',
+    ]);
   });
 
   it('moves each threshold independently', () => {
@@ -67,7 +71,8 @@ describe('selectTags', () => {
 
 describe('parseSelectedTags', () => {
   it('reads name and category by header, quoted names included', () => {
-    const csv = '\ufefftag_id,name,category,count\r\n9999999,general,9,807\r\n1,"a,b ""c""",0,5\r\n2,hatsune_miku,4,3\r\n3,touhou,3,9\r\n';
+    const csv =
+      '\ufefftag_id,name,category,count\r\n9999999,general,9,807\r\n1,"a,b ""c""",0,5\r\n2,hatsune_miku,4,3\r\n3,touhou,3,9\r\n';
     expect(parseSelectedTags(csv, 'tags.csv')).toEqual([
       { name: 'general', category: 'rating' },
       { name: 'a,b "c"', category: 'general' },
@@ -77,7 +82,9 @@ describe('parseSelectedTags', () => {
   });
 
   it('names the file when it is not a label file', () => {
-    expect(() => parseSelectedTags('foo,bar\n1,2', '/m/selected_tags.csv')).toThrow(/\/m\/selected_tags.csv: not a WD tagger label file/);
+    expect(() => parseSelectedTags('foo,bar\n1,2', '/m/selected_tags.csv')).toThrow(
+      /\/m\/selected_tags.csv: not a WD tagger label file/,
+    );
     expect(() => parseSelectedTags('tag_id,name,category,count\n1', '/m/t.csv')).toThrow(/t.csv line 2/);
   });
 });

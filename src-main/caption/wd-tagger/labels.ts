@@ -1,5 +1,6 @@
 // `selected_tags.csv` of the WD taggers: header `tag_id,name,category,count`, one row per model output,
 // in output order. Categories: 9 rating, 0 general, 4 character (the authors' reference app).
+import { CaptionFileError } from '../errors';
 
 export type TagCategory = 'rating' | 'general' | 'character';
 
@@ -39,16 +40,23 @@ function fields(line: string): string[] {
  * @example parseSelectedTags('tag_id,name,category,count\n9999999,general,9,1\n1,1girl,0,5', 'x.csv')[1] // { name: '1girl', category: 'general' }
  */
 export function parseSelectedTags(text: string, file: string): TagLabel[] {
-  const lines = text.replace(/^\ufeff/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = text
+    .replace(/^\ufeff/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
   const header = fields(lines[0] ?? '').map((h) => h.trim());
   const name = header.indexOf('name');
   const category = header.indexOf('category');
   if (name < 0 || category < 0)
-    throw new Error(`${file}: not a WD tagger label file (the first line must name the columns, with "name" and "category")`);
+    throw new CaptionFileError(
+      `${file}: not a WD tagger label file (the first line must name the columns, with "name" and "category")`,
+    );
   return lines.slice(1).map((line, i) => {
     const row = fields(line);
     if (row.length <= Math.max(name, category))
-      throw new Error(`${file} line ${i + 2}: expected ${header.length} columns, found ${row.length}`);
+      throw new CaptionFileError(
+        `${file} line ${i + 2}: expected ${header.length} columns, found ${row.length}`,
+      );
     return { name: row[name], category: CATEGORIES[row[category].trim()] ?? 'general' };
   });
 }

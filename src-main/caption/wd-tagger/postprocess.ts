@@ -26,8 +26,25 @@ export const TAG_DEFAULTS: TagOptions = {
 
 /** Tags whose underscores are part of the face (the authors' list). */
 export const KAOMOJIS: ReadonlySet<string> = new Set([
-  '0_0', '(o)_(o)', '+_+', '+_-', '._.', '<o>_<o>', '<|>_<|>', '=_=', '>_<', '3_3', '6_9', '>_o', '@_@', '^_^',
-  'o_o', 'u_u', 'x_x', '|_|', '||_||',
+  '0_0',
+  '(o)_(o)',
+  '+_+',
+  '+_-',
+  '._.',
+  '<o>_<o>',
+  '<|>_<|>',
+  '=_=',
+  '>_<',
+  '3_3',
+  '6_9',
+  '>_o',
+  '@_@',
+  '^_^',
+  'o_o',
+  'u_u',
+  'x_x',
+  '|_|',
+  '||_||',
 ]);
 
 /** @example displayTag('long_hair') // 'long hair'; displayTag('^_^') // '^_^' */
@@ -58,7 +75,9 @@ export function selectTags(
   const spell = (name: string): string => (o.underscoresToSpaces ? displayTag(name) : name);
   const excluded = new Set(o.exclude.flatMap((t) => [t.trim(), displayTag(t.trim())]));
   const groups: Record<TagLabel['category'], Scored[]> = { rating: [], general: [], character: [] };
-  labels.forEach((label, index) => groups[label.category].push({ name: label.name, score: scores[index], index }));
+  labels.forEach((label, index) =>
+    groups[label.category].push({ name: label.name, score: scores[index], index }),
+  );
   const above = (group: Scored[], threshold: number): Scored[] =>
     group.filter((t) => t.score >= threshold).sort(byScore);
   const picked = [

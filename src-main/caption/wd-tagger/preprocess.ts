@@ -1,6 +1,7 @@
 // Pixels → the tagger's input tensor, laid out as the model's own input signature says: NHWC
 // `[batch, H, W, 3]` (every published WD tagger) or NCHW `[batch, 3, H, W]`; BGR, float 0–255, no
 // normalisation (the authors' reference app). Pure.
+import { CaptionFileError } from '../errors';
 import type { ModelIO } from '../../engine/runtime/session';
 
 export interface TaggerInput {
@@ -18,13 +19,17 @@ export interface TaggerInput {
  */
 export function taggerInput(input: ModelIO, model: string): TaggerInput {
   const [b, d1, d2, d3] = input.shape;
-  const bad = (why: string): Error =>
-    new Error(`${model}: input '${input.name}' is ${input.dtype} [${input.shape.join(',')}]; ${why}. Is this a WD tagger?`);
+  const bad = (why: string): CaptionFileError =>
+    new CaptionFileError(
+      `${model}: input '${input.name}' is ${input.dtype} [${input.shape.join(',')}]; ${why}. Is this a WD tagger?`,
+    );
   if (input.dtype !== 'f32') throw bad('a WD tagger takes float32 pixels');
   if (input.shape.length !== 4) throw bad('expected 4 dims [batch, H, W, 3] or [batch, 3, H, W]');
   const batch = typeof b === 'number' && b > 0 ? b : null;
-  if (d3 === 3 && typeof d1 === 'number' && d1 === d2) return { name: input.name, layout: 'NHWC', size: d1, batch };
-  if (d1 === 3 && typeof d2 === 'number' && d2 === d3) return { name: input.name, layout: 'NCHW', size: d2, batch };
+  if (d3 === 3 && typeof d1 === 'number' && d1 === d2)
+    return { name: input.name, layout: 'NHWC', size: d1, batch };
+  if (d1 === 3 && typeof d2 === 'number' && d2 === d3)
+    return { name: input.name, layout: 'NCHW', size: d2, batch };
   throw bad('expected a fixed square image size with 3 channels');
 }
 
@@ -36,7 +41,8 @@ export function toTaggerTensor(images: readonly Uint8Array[], input: TaggerInput
   const plane = input.size * input.size;
   const out = new Float32Array(images.length * plane * 3);
   images.forEach((rgb, n) => {
-    if (rgb.length !== plane * 3) throw new Error(`image ${n} has ${rgb.length} bytes, expected ${plane * 3}`);
+    if (rgb.length !== plane * 3)
+      throw new Error(`image ${n} has ${rgb.length} bytes, expected ${plane * 3}`);
     const base = n * plane * 3;
     for (let p = 0; p < plane; p++) {
       for (let c = 0; c < 3; c++) {

@@ -1,5 +1,6 @@
 // A WD tagger folder (`model.onnx` + `selected_tags.csv`) as an ImageCaptioner: images are padded,
 // resized and packed per the model's input signature, run in batches, and scored into tags.
+import { CaptionFileError } from '../errors';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { squareImage } from '../../dataset/image-decode';
@@ -23,13 +24,17 @@ export interface WdTagger extends ImageCaptioner {
   scores(imagePaths: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 
+function mismatchError(folder: string, labels: readonly TagLabel[], gives: string): CaptionFileError {
+  return new CaptionFileError(
+    `${join(folder, 'model.onnx')} outputs ${gives} but ${join(folder, 'selected_tags.csv')} lists ${labels.length} tags: the two files are not from the same model`,
+  );
+}
+
 function checkOutput(session: Session, labels: readonly TagLabel[], folder: string): string {
   const output = session.outputs[0];
   const width = output?.shape[output.shape.length - 1];
   if (!output || output.shape.length !== 2 || (typeof width === 'number' && width !== labels.length))
-    throw new Error(
-      `${join(folder, 'model.onnx')} outputs ${output ? `'${output.name}' [${output.shape.join(',')}]` : 'nothing'} but ${join(folder, 'selected_tags.csv')} lists ${labels.length} tags: the two files are not from the same model`,
-    );
+    throw mismatchError(folder, labels, output ? `'${output.name}' [${output.shape.join(',')}]` : 'nothing');
   return output.name;
 }
 
@@ -51,6 +56,7 @@ export async function openWdTagger(
     const input = taggerInput(session.inputs[0], modelFile);
     const outputName = checkOutput(session, labels, folder);
     const batchSize = input.batch ?? Math.max(1, options.batchSize ?? 4);
+    const mismatch = (gives: string) => mismatchError(folder, labels, gives);
 
     async function scores(paths: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
       const out: Float32Array[] = [];
@@ -62,18 +68,29 @@ export async function openWdTagger(
             try {
               return (await squareImage(path, input.size)).data;
             } catch (err) {
-              throw new Error(`${path}: cannot read the image (${err instanceof Error ? err.message : err})`, { cause: err });
+              throw new CaptionFileError(
+                `${path}: cannot read the image (${err instanceof Error ? err.message : err})`,
+                { cause: err },
+              );
             }
           }),
         );
         // A model with a fixed batch axis gets its batch filled with white images.
-        while (pixels.length < batchSize && input.batch !== null) pixels.push(new Uint8Array(input.size ** 2 * 3).fill(255));
+        while (pixels.length < batchSize && input.batch !== null)
+          pixels.push(new Uint8Array(input.size ** 2 * 3).fill(255));
         const dims = input.layout === 'NHWC' ? [input.size, input.size, 3] : [3, input.size, input.size];
         const result = await session.run({
-          [input.name]: { dtype: 'f32', shape: [pixels.length, ...dims], data: toTaggerTensor(pixels, input) },
+          [input.name]: {
+            dtype: 'f32',
+            shape: [pixels.length, ...dims],
+            data: toTaggerTensor(pixels, input),
+          },
         });
         const all = toF32(result[outputName] as TensorValue);
-        for (let n = 0; n < group.length; n++) out.push(all.slice(n * labels.length, (n + 1) * labels.length));
+        if (all.length !== pixels.length * labels.length)
+          throw mismatch(`${all.length / pixels.length} scores`);
+        for (let n = 0; n < group.length; n++)
+          out.push(all.slice(n * labels.length, (n + 1) * labels.length));
       }
       return out;
     }
