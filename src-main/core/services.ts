@@ -59,9 +59,6 @@ import { SettingsStore } from './settings';
 import { TrainingService } from './training';
 import { forkLauncher, type WorkerHandle, type WorkerLauncher } from './worker-process';
 
-/** Points captioning downloads at a mirror of the model hub (or a test server). */
-export const MODEL_HUB_VAR = 'TESSERA_MODEL_HUB';
-
 export interface ServicesOptions {
   /** Which front door serves this instance; reported by getAppInfo. */
   mode: AppInfo['mode'];
@@ -75,7 +72,7 @@ export interface ServicesOptions {
   cacheDir?: string;
   /** Shows a file in the system file manager (Electron's shell.showItemInFolder); absent in web mode and CLI. */
   reveal?: (path: string) => void;
-  /** The model hub captioning models download from; default $TESSERA_MODEL_HUB, else the catalogue's. */
+  /** The model hub captioning models download from; default `defaultHub()`: $TESSERA_MODEL_HUB or the public hub. */
   modelHub?: string;
 }
 
@@ -129,7 +126,7 @@ export class Services implements TesseraApi {
       changed: (changes) => this.events.emit('dataset.changed', changes),
       warning: (message) => this.#log('warn', message),
     });
-    const modelHub = options.modelHub ?? process.env[MODEL_HUB_VAR];
+    const { modelHub } = options;
     this.#captioning = new CaptioningService({
       launch: this.#launch,
       datasets: this.#datasets,
