@@ -10,7 +10,7 @@ import type { CaptionDownloadProgress, CaptionRunProgress } from '../../src-main
 import { codeOf } from '../../src-main/api/errors';
 import { catalogueEntry } from '../../src-main/caption/catalogue';
 import { readCaptionFile } from '../../src-main/dataset/captions';
-import { CaptioningService } from '../../src-main/core/captioning';
+import { CaptioningService, type CaptioningDeps } from '../../src-main/core/captioning';
 import { DatasetService } from '../../src-main/core/dataset-service';
 import { readProjectFiles } from '../../src-main/core/projects';
 import { Services } from '../../src-main/core/services';
@@ -241,7 +241,8 @@ describe('captioning a dataset in the worker', () => {
     expect(await readCaptionFile(join(many, 'm063.txt'))).toBeNull();
   });
 
-  it('refuses to start while a training job holds the device', async () => {
+  /** A CaptioningService over its own DatasetService, as Services builds it, with `deps` replaced. */
+  async function captioningWith(deps: Partial<CaptioningDeps>) {
     const datasets = new DatasetService({ importProgress: () => {}, changed: () => {}, warning: () => {} });
     await datasets.open(await readProjectFiles(project), false);
     const captioning = new CaptioningService({
@@ -249,16 +250,52 @@ describe('captioning a dataset in the worker', () => {
       datasets,
       cacheDir: join(dir, 'cache'),
       threads: async () => ({}),
-      deviceBusy: () => 'ink',
+      deviceBusy: () => null,
       progress: () => {},
       download: () => {},
+      ...deps,
     });
+    return { captioning, datasets };
+  }
+
+  it('refuses to start while a training job holds the device', async () => {
+    const { captioning, datasets } = await captioningWith({ deviceBusy: () => 'ink' });
     await expect(
       captioning.run(project, { kind: 'all' }, { modelId: MODEL, mode: 'replace' }),
     ).rejects.toThrow(
       'Training "ink" is using the device; caption when it has finished, or cancel it first.',
     );
     expect(captioning.active).toBe(false);
+    datasets.close();
+  });
+
+  it('keeps the batches a crashed worker reported as one undo step, and says why it failed', async () => {
+    // A worker that captions the first batch, then dies (as a driver crash would).
+    const entry = join(dir, 'dies-after-one.mjs');
+    await writeFile(
+      entry,
+      `process.on('message', (m) => {
+        if (m.type !== 'caption') return;
+        const paths = m.spec.imagePaths.slice(0, m.spec.batchSize);
+        process.send({ type: 'captions', paths, captions: paths.map(() => 'first batch') }, () => {
+          process.stderr.write('GPU lost\\n');
+          process.exit(9);
+        });
+      });
+      process.send({ type: 'ready' });`,
+    );
+    const { captioning, datasets } = await captioningWith({
+      launch: forkLauncher({ path: entry, execArgv: [] }),
+    });
+    const before = datasets.undoDepth(project);
+    await expect(
+      captioning.run(project, { kind: 'all' }, { modelId: MODEL, mode: 'replace' }),
+    ).rejects.toThrow(/Captioning failed: the worker exited with code 9 \(last output: GPU lost\)/);
+    expect(datasets.undoDepth(project)).toBe(before + 1);
+    const { restored } = await datasets.undo(project);
+    expect(restored).toHaveLength(8);
+    for (const rel of restored)
+      expect(await readCaptionFile(join(data, rel.replace(/\.png$/, '.txt')))).not.toBe('first batch');
     datasets.close();
   });
 
