@@ -1,5 +1,6 @@
-// The dataset side of open projects: listings with size/bucket/crop, import with progress, captions and bulk
-// tag edits with an undo stack, folder watching, and the path-guarded thumbnail lookup both front doors use.
+// The dataset side of open projects: listings with size/bucket/crop, import with progress, captions, bulk tag
+// edits and generated captions (a captioning run) with one undo stack, folder watching, and the path-guarded
+// thumbnail lookup both front doors use.
 import { stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { CaptionScope } from '../api/captioning';
