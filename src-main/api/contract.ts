@@ -13,10 +13,12 @@ import type {
   TagEditResult,
   UndoResult,
 } from './projects';
+import type { CaptioningApi, CaptioningEvents } from './captioning';
 import type { TrainingApi, TrainingEvents } from './training';
 
 export type * from './projects';
 export type * from './training';
+export type * from './captioning';
 
 /** Stable Diffusion families Tessera knows; `unknown` when no signature matched. */
 export type ModelFamily = 'sd1' | 'sd2' | 'sd2-v' | 'sdxl' | 'sdxl-refiner' | 'unknown';
@@ -118,7 +120,7 @@ export interface DirectoryListing {
  * interface (implemented by `core/services.ts`). Every method returns a Promise; failures reject with an
  * error whose `code` is one of `ApiErrorCode` (see `errors.ts`).
  */
-export interface TesseraApi extends TrainingApi {
+export interface TesseraApi extends TrainingApi, CaptioningApi {
   /**
    * Version, front door and platform of the running app.
    * @example const { version, mode } = await api.getAppInfo(); // { version: '0.1.0', mode: 'web', platform: 'linux' }
@@ -241,7 +243,8 @@ export type TesseraEvents = {
   // projects & dataset
   'dataset.importProgress': ImportProgress;
   'dataset.changed': DatasetChanged;
-} & TrainingEvents;
+} & TrainingEvents &
+  CaptioningEvents;
 
 export type EventName = keyof TesseraEvents;
 

@@ -31,6 +31,13 @@ export const API_METHODS = [
   'generateImage',
   'exportAdapter',
   'checkCompatibility',
+  // auto-captioning
+  'listCaptionModels',
+  'downloadCaptionModel',
+  'cancelCaptionDownload',
+  'previewCaptions',
+  'captionImages',
+  'cancelCaptioning',
 ] as const satisfies readonly ApiMethod[];
 
 export const EVENT_NAMES = [
@@ -44,6 +51,9 @@ export const EVENT_NAMES = [
   'train.progress',
   'train.sample',
   'sample.preview',
+  // auto-captioning
+  'caption.progress',
+  'caption.download',
 ] as const satisfies readonly EventName[];
 
 /** `true` when a tuple lists every member of a union; otherwise a type naming the missing ones. */

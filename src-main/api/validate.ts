@@ -5,6 +5,7 @@ import type { ApiArgs, ApiMethod } from './contract';
 import { ApiError } from './errors';
 import { isApiMethod } from './methods';
 import { TAG_EDIT_KINDS } from './projects';
+import { CAPTIONING_ARG_SPECS } from './validate-captioning';
 import { TRAINING_ARG_SPECS } from './validate-training';
 
 /** Field checks per TagEdit kind; absent optional fields are fine. */
@@ -97,6 +98,7 @@ export const ARG_SPECS = {
   undoTagEdit: [{ name: 'project', check: pathString }],
   tagFrequency: [{ name: 'project', check: pathString }],
   ...TRAINING_ARG_SPECS,
+  ...CAPTIONING_ARG_SPECS,
 } as const satisfies Record<ApiMethod, readonly ArgSpec[]>;
 
 /**

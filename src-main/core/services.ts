@@ -20,6 +20,13 @@ import type {
   UndoResult,
 } from '../api/contract';
 import type {
+  CaptionModelInfo,
+  CaptionOptions,
+  CaptionPreviewItem,
+  CaptionRunResult,
+  CaptionScope,
+} from '../api/captioning';
+import type {
   ExportedAdapter,
   CompatibilityReport,
   ExportRequest,
@@ -38,6 +45,7 @@ import { openCheckpoint } from '../models/weights';
 import { compatReport } from '../lora/compat';
 import { targetsOf, type LoRAFamily } from '../lora/adapter-weights';
 import { appInfo } from './app-info';
+import { CaptioningService } from './captioning';
 import { DatasetService } from './dataset-service';
 import { listModelDirectory } from './directory';
 import { environmentReport } from './environment';
@@ -64,6 +72,8 @@ export interface ServicesOptions {
   cacheDir?: string;
   /** Shows a file in the system file manager (Electron's shell.showItemInFolder); absent in web mode and CLI. */
   reveal?: (path: string) => void;
+  /** The model hub captioning models download from; default `defaultHub()`: $TESSERA_MODEL_HUB or the public hub. */
+  modelHub?: string;
 }
 
 /** What the image routes send for one path: the file and its Content-Type. */
@@ -84,6 +94,8 @@ export class Services implements TesseraApi {
   readonly #launch: WorkerLauncher;
   readonly #workers = new Set<WorkerHandle>();
   readonly #training: TrainingService;
+  readonly #jobs: TrainerJobs;
+  readonly #captioning: CaptioningService;
 
   constructor(options: ServicesOptions) {
     this.#mode = options.mode;
@@ -101,15 +113,29 @@ export class Services implements TesseraApi {
       return worker;
     };
     this.#settings = new SettingsStore(options.appDataDir ?? null, (m) => this.#log('warn', m));
-    this.#training = new TrainingService(
-      new TrainerJobs(this.#launch, (e) => this.#onJobEvent(e)),
-      this.#cacheDir,
-      () => this.#threads(),
+    // One device job at a time: a captioning run refuses to start beside a training job, and queued training
+    // jobs wait for a captioning run to end.
+    this.#jobs = new TrainerJobs(
+      this.#launch,
+      (e) => this.#onJobEvent(e),
+      () => this.#captioning.active,
     );
+    this.#training = new TrainingService(this.#jobs, this.#cacheDir, () => this.#threads());
     this.#datasets = new DatasetService({
       importProgress: (progress) => this.events.emit('dataset.importProgress', progress),
       changed: (changes) => this.events.emit('dataset.changed', changes),
       warning: (message) => this.#log('warn', message),
+    });
+    const { modelHub } = options;
+    this.#captioning = new CaptioningService({
+      launch: this.#launch,
+      datasets: this.#datasets,
+      cacheDir: this.#cacheDir,
+      ...(modelHub ? { hub: modelHub } : {}),
+      threads: () => this.#threads(),
+      deviceBusy: () => this.#jobs.active()?.name ?? null,
+      progress: (progress) => this.events.emit('caption.progress', progress),
+      download: (progress) => this.events.emit('caption.download', progress),
     });
   }
 
@@ -300,6 +326,63 @@ export class Services implements TesseraApi {
     const exported = await this.#training.exportAdapter(request);
     this.#log('info', `Exported ${exported.path}`);
     return exported;
+  }
+
+  // ── auto-captioning ─────────────────────────────────────────────────────────────────────────────
+
+  /** @example const models = await services.listCaptionModels() */
+  async listCaptionModels(): Promise<CaptionModelInfo[]> {
+    return this.#captioning.models();
+  }
+
+  /** @example await services.downloadCaptionModel('wd-swinv2-v3') */
+  async downloadCaptionModel(id: string): Promise<CaptionModelInfo> {
+    const info = await this.#captioning.download(id);
+    this.#log('info', `Downloaded ${info.name} into ${info.folder}`);
+    return info;
+  }
+
+  /** @example await services.cancelCaptionDownload('wd-swinv2-v3') */
+  async cancelCaptionDownload(id: string): Promise<void> {
+    this.#captioning.cancelDownload(id);
+  }
+
+  /** @example const items = await services.previewCaptions('/art/ink', { kind: 'all' }, { modelId: 'wd-swinv2-v3', mode: 'replace' }) */
+  async previewCaptions(
+    project: string,
+    scope: CaptionScope,
+    options: CaptionOptions,
+    count?: number,
+  ): Promise<CaptionPreviewItem[]> {
+    try {
+      return await this.#captioning.preview(project, scope, options, count);
+    } finally {
+      this.#jobs.kick();
+    }
+  }
+
+  /** @example const { changed } = await services.captionImages('/art/ink', { kind: 'uncaptioned' }, { modelId: 'wd-swinv2-v3', mode: 'fill-empty' }) */
+  async captionImages(
+    project: string,
+    scope: CaptionScope,
+    options: CaptionOptions,
+  ): Promise<CaptionRunResult> {
+    try {
+      const result = await this.#captioning.run(project, scope, options);
+      const how = result.cancelled ? 'cancelled after' : 'done:';
+      this.#log(
+        'info',
+        `Captioning ${how} ${result.captioned} of ${result.total} image(s), ${result.changed.length} changed.`,
+      );
+      return result;
+    } finally {
+      this.#jobs.kick();
+    }
+  }
+
+  /** @example await services.cancelCaptioning('/art/ink') */
+  async cancelCaptioning(project: string): Promise<void> {
+    this.#captioning.cancel(project);
   }
 
   /**

@@ -1,16 +1,18 @@
 // The trainer worker process entry (child_process.fork, or Electron's utilityProcess): owns every ONNX Runtime
-// session, runs one job or one generation, and reports only by messages (messages.ts). Pause/resume/cancel
-// arrive as messages.
+// session, runs one job, one generation or one captioning run, and reports only by messages (messages.ts).
+// Pause/resume/cancel arrive as messages.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { codeOf } from '../api/errors';
+import { openCaptioner } from '../caption/index';
 import { devices } from '../engine/runtime/providers';
 import { targetsOf } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
 import { loadModelTokenizer } from '../models/tokenizer-files';
 import { CheckpointModel } from '../sample/checkpoint-model';
 import { txt2img } from '../sample/txt2img';
-import type { GenerateSpec, HostMessage, WorkerMessage } from './messages';
+import { runCaptionJob } from './caption-run';
+import type { CaptionJobSpec, GenerateSpec, HostMessage, WorkerMessage } from './messages';
 import { isHostMessage } from './messages';
 import { runTrainJob } from './job';
 import { PauseGate } from './loop';
@@ -84,16 +86,39 @@ async function generate({ request, cacheDir, device, threads }: GenerateSpec): P
   post({ type: 'generated', path: outPath, parameters });
 }
 
+/** Captions a list of images on the best device here (or the one asked for), batch by batch (caption-run.ts). */
+async function caption(spec: CaptionJobSpec): Promise<void> {
+  await runCaptionJob(
+    spec,
+    (s) =>
+      openCaptioner(s.entry, s.folder, {
+        tagger: { ...s.settings, batchSize: s.batchSize },
+        florence2: {
+          ...(s.settings.task ? { task: s.settings.task } : {}),
+          ...(s.settings.beams ? { beams: s.settings.beams } : {}),
+          ...(s.settings.maxNewTokens ? { maxNewTokens: s.settings.maxNewTokens } : {}),
+        },
+        session: s.threads ? { threads: s.threads } : {},
+        provider: s.device ? { prefer: [s.device] } : {},
+      }),
+    post,
+    abort.signal,
+  );
+}
+
 function handle(message: unknown): void {
   if (!isHostMessage(message)) return;
-  if ((message.type === 'start' || message.type === 'generate' || message.type === 'devices') && started)
-    return;
+  const oneOff = ['start', 'generate', 'caption', 'devices'].includes(message.type);
+  if (oneOff && started) return;
   if (message.type === 'start') {
     started = true;
     void start(message);
   } else if (message.type === 'generate') {
     started = true;
     generate(message.spec).then(finish, (err: unknown) => (post(failed(err)), finish()));
+  } else if (message.type === 'caption') {
+    started = true;
+    caption(message.spec).then(finish, (err: unknown) => (post(failed(err)), finish()));
   } else if (message.type === 'devices') {
     started = true;
     devices().then(
