@@ -29,6 +29,9 @@ export const API_METHODS = [
   'getRunMetrics',
   'listSamples',
   'generateImage',
+  'listRunAdapters',
+  'listComparisons',
+  'renderComparison',
   'exportAdapter',
   'checkCompatibility',
 ] as const satisfies readonly ApiMethod[];

@@ -2,7 +2,7 @@
 // reports (progress, checkpoints, samples, logs, the outcome or an error); plus one-off image generation
 // ('generate' → per-step 'preview', then 'generated'). Plain JSON-safe objects only.
 import type { ApiErrorCode } from '../api/errors';
-import type { GenerateRequest } from '../api/training';
+import type { CompareColumn, Comparison, GenerateRequest } from '../api/training';
 import type { DeviceReport } from '../engine/runtime/providers';
 import type { ProviderName } from '../engine/runtime/session';
 import type { TrainConfig } from './config';
@@ -40,9 +40,23 @@ export interface GenerateSpec {
   threads?: number;
 }
 
+/** One comparison (prompts × base / adapters at strengths), written as `<out>.png|.json` and `<out>-cells/`. */
+export interface CompareSpec {
+  modelPath: string;
+  /** Prompts in kohya prompt-file syntax. */
+  prompts: string[];
+  columns: CompareColumn[];
+  seed: number;
+  out: string;
+  cacheDir: string;
+  device?: ProviderName;
+  threads?: number;
+}
+
 export type HostMessage =
   | { type: 'start'; job: TrainJobSpec }
   | { type: 'generate'; spec: GenerateSpec }
+  | { type: 'compare'; spec: CompareSpec }
   | { type: 'devices' }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -76,12 +90,14 @@ export type WorkerMessage =
   | { type: 'done'; outcome: TrainOutcome }
   | { type: 'preview'; preview: PreviewReport }
   | { type: 'generated'; path: string; parameters: string }
+  | { type: 'compared'; comparison: Comparison }
   | { type: 'devices'; report: DeviceReport }
   | { type: 'failed'; message: string; stack?: string; code?: ApiErrorCode; name?: string };
 
 const HOST_TYPES: readonly HostMessage['type'][] = [
   'start',
   'generate',
+  'compare',
   'devices',
   'pause',
   'resume',
