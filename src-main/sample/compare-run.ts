@@ -3,7 +3,7 @@
 // adapter. Writes the contact sheet PNG, each cell as its own PNG (with its parameters) and the cell table
 // (JSON) the gallery browses.
 import { mkdir } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { LoRAAdapter } from '../lora/adapter-weights';
 import { targetsOf } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
@@ -42,7 +42,10 @@ export async function compareRun(
         }
         model.setLoRA(adapter, column.lora.strength);
       } else model.setLoRA(null);
-      const { png } = await txt2img(model, requestFromPrompt(p, options.seed));
+      // The cell's parameters name the adapter as A1111 would (<lora:name:strength>), so a copied cell reproduces.
+      const { path, strength } = column.lora ?? { path: '', strength: 0 };
+      const lora = strength !== 0 ? { lora: { name: basename(path, extname(path)), strength } } : {};
+      const { png } = await txt2img(model, { ...requestFromPrompt(p, options.seed), ...lora });
       return png;
     },
   );
