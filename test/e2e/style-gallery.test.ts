@@ -121,8 +121,19 @@ describe('Style gallery (web mode)', () => {
     expect(await page.getByRole('button', { name: /^Open step \d+:/ }).count()).toBe(2);
   });
 
-  it('renders a base-vs-adapter comparison at two strengths in the worker, with a before/after slider', async () => {
+  it("compares the run's saved checkpoints with the base model", async () => {
     await page.getByRole('textbox', { name: 'Base model' }).fill(tinySd1);
+    await page.getByLabel(/Prompts, one per line/).fill('ink style, a tree --w 32 --h 32 --s 2 --d 5');
+    await page.getByRole('button', { name: 'Compare checkpoints' }).click();
+    await expect
+      .poll(() => sheet().locator('thead th').allTextContents(), { timeout: 120_000 })
+      .toEqual(['Prompt', 'base', 'step 2', 'final']);
+    expect(await sheet().locator('tbody img').count()).toBe(3);
+    // Both comparisons of the run stay a choice away.
+    expect(await page.getByLabel('Comparison').locator('option').count()).toBe(2);
+  }, 150_000);
+
+  it('renders a base-vs-adapter comparison at two strengths in the worker, with a before/after slider', async () => {
     await page.getByLabel(/Prompts, one per line/).fill('ink style, a boat --w 32 --h 32 --s 2 --d 3');
     await page.getByLabel('Strengths').fill('0.5, 1');
     await page.getByRole('button', { name: 'Compare strengths' }).click();
