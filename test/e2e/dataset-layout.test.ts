@@ -1,4 +1,4 @@
-// End to end in web mode at 1280×800 and 900×600, Debian's Chromium against the real server and renderer build:
+// End to end in web mode at 1280×800, 900×600 and 4K, Debian's Chromium against the real server and renderer build:
 // what a person checks on the Dataset screen. Clicking an image shows its caption editor on screen (a side panel,
 // or a drawer on the narrow window), typed captions survive switching images, the keyboard walks the grid
 // (arrows, Enter, Ctrl+S, Esc), the import browser lists images and picks single files, then closes; the page
@@ -15,6 +15,7 @@ import { ensureRendererBuild } from './renderer-build';
 const SIZES = [
   { width: 1280, height: 800 },
   { width: 900, height: 600 },
+  { width: 3840, height: 2160 },
 ] as const;
 const NAMES = ['a.png', 'b.png', 'c.png', 'd.png', 'e.png', 'f.png'];
 
