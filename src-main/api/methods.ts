@@ -29,6 +29,7 @@ export const API_METHODS = [
   'getRunMetrics',
   'listSamples',
   'generateImage',
+  'listRuns',
   'listRunAdapters',
   'listComparisons',
   'renderComparison',

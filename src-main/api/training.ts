@@ -120,6 +120,17 @@ export interface Comparison {
   cells: CompareCell[];
 }
 
+/** A training run folder of a project, for picking a run without typing its path. */
+export interface RunSummary {
+  dir: string;
+  /** The folder name, e.g. `ink-20261128-090507`. */
+  name: string;
+  /** Adapter files saved so far (checkpoints and final). */
+  adapters: number;
+  /** Last change, ms since the epoch. */
+  modified: number;
+}
+
 /** An adapter file a run saved: a checkpoint (`step`) or the final one (`step` null). */
 export interface RunAdapter {
   path: string;
@@ -199,6 +210,11 @@ export interface TrainingApi {
   listSamples(runDir: string): Promise<SampleInfo[]>;
   /** One image with the base model or an adapter at a strength ("try a prompt"). */
   generateImage(request: GenerateRequest): Promise<GeneratedImage>;
+  /**
+   * The training runs of a project (`<project>/runs/*` holding a job.json), newest first.
+   * @example const [latest] = await api.listRuns('/art/ink'); latest.name // 'ink-20261128-090507'
+   */
+  listRuns(project: string): Promise<RunSummary[]>;
   /**
    * The adapter files a run saved, checkpoints by step then the final one.
    * @example const adapters = await api.listRunAdapters('/art/ink/runs/ink-1'); adapters.at(-1) // { label: 'final', step: null, … }

@@ -127,6 +127,7 @@ export const TRAINING_ARG_SPECS = {
   getRunMetrics: [{ name: 'runDir', check: pathString }],
   listSamples: [{ name: 'runDir', check: pathString }],
   generateImage: [{ name: 'request', check: generateRequest }],
+  listRuns: [{ name: 'project', check: pathString }],
   listRunAdapters: [{ name: 'runDir', check: pathString }],
   listComparisons: [{ name: 'runDir', check: pathString }],
   renderComparison: [{ name: 'request', check: compareRequest }],

@@ -1,10 +1,11 @@
-// What the Style gallery browses in a run folder: the adapter files it saved (checkpoints and the final one) and
-// its comparisons (the contact sheet training renders into samples/, and those rendered from the app into
+// What the Style gallery browses: a project's runs, and in a run folder the adapter files it saved (checkpoints
+// and the final one) and its comparisons (the contact sheet training renders into samples/, and those rendered from the app into
 // compare/), read from their JSON cell tables.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { CompareColumn, Comparison, RunAdapter } from '../api/training';
+import type { CompareColumn, Comparison, RunAdapter, RunSummary } from '../api/training';
 import { ApiError } from '../api/errors';
+import { RUNS_FOLDER } from './run-images';
 
 /** Comparisons rendered from the app go here: `<run>/compare/<stamp>.png|.json` and `<stamp>-cells/`. */
 export const COMPARE_DIR = 'compare';
@@ -13,10 +14,9 @@ const TRAINING_COMPARE = join('samples', 'compare.json');
 
 const CHECKPOINT_FILE = /^(.+)-step(\d+)\.safetensors$/;
 
-function runFolder(runDir: string): string {
-  if (!runDir || !isAbsolute(runDir))
-    throw new ApiError('INVALID_ARGUMENT', `Run folder: give a full path, not "${runDir}".`);
-  return runDir;
+function runFolder(dir: string): string {
+  if (!dir || !isAbsolute(dir)) throw new ApiError('INVALID_ARGUMENT', `Give a full path, not "${dir}".`);
+  return dir;
 }
 
 async function namesIn(dir: string): Promise<string[]> {
@@ -49,6 +49,27 @@ export async function listRunAdapters(runDir: string): Promise<RunAdapter[]> {
     ...checkpoints.map(({ path, label, step }) => ({ path, label, step })),
     ...finals.map((n) => ({ path: join(runDir, n), label: 'final', step: null })),
   ];
+}
+
+/** Every run folder writes its settings here first, so a folder without it is no run (e.g. runs/generated). */
+const RUN_MARKER = 'job.json';
+
+/**
+ * The runs of a project, newest first.
+ * @example const [latest] = await listRuns('/art/ink'); latest.dir // '/art/ink/runs/ink-20261128-090507'
+ */
+export async function listRuns(project: string): Promise<RunSummary[]> {
+  const runs = join(runFolder(project), RUNS_FOLDER);
+  const found: RunSummary[] = [];
+  for (const name of await namesIn(runs)) {
+    const dir = join(runs, name);
+    const marker = await stat(join(dir, RUN_MARKER)).catch(() => null);
+    if (!marker?.isFile()) continue;
+    const adapters = (await listRunAdapters(dir)).length;
+    const modified = Math.max(marker.mtimeMs, (await stat(dir)).mtimeMs);
+    found.push({ dir, name, adapters, modified });
+  }
+  return found.sort((a, b) => b.modified - a.modified || b.name.localeCompare(a.name));
 }
 
 interface StoredComparison {

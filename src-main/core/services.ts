@@ -30,6 +30,7 @@ import type {
   GenerateRequest,
   JobInfo,
   RunAdapter,
+  RunSummary,
   SampleInfo,
   StepMetrics,
   TrainingOptions,
@@ -48,7 +49,7 @@ import { environmentReport } from './environment';
 import { EventHub } from './events';
 import { createProjectFiles, readProjectFiles, updateProjectFiles } from './projects';
 import { compareInWorker, generateInWorker, withOutPath } from './generate';
-import { comparisonOut, listComparisons, listRunAdapters } from './run-comparisons';
+import { comparisonOut, listComparisons, listRunAdapters, listRuns } from './run-comparisons';
 import { physicalCores } from '../engine/runtime/threads';
 import { TrainerJobs, type JobEvent } from './jobs';
 import { projectOfRunPath, runImageFile, runsDirOf } from './run-images';
@@ -286,6 +287,11 @@ export class Services implements TesseraApi {
     const image = await generateInWorker(this.#launch, spec, (p) => this.events.emit('sample.preview', p));
     this.#log('info', `Rendered ${image.path}`);
     return image;
+  }
+
+  /** @example const [latest] = await services.listRuns('/art/ink') */
+  async listRuns(project: string): Promise<RunSummary[]> {
+    return listRuns(project);
   }
 
   /** @example const adapters = await services.listRunAdapters('/art/ink/runs/ink-1') */

@@ -75,7 +75,7 @@ describe('listDirectory', () => {
 
 describe('training argument rows', () => {
   it('has a row for every training method', () => {
-    expect(Object.keys(TRAINING_ARG_SPECS)).toHaveLength(13);
+    expect(Object.keys(TRAINING_ARG_SPECS)).toHaveLength(14);
     expect(validateArgs('checkCompatibility', ['/r/a.safetensors', '/m/sd15.safetensors'])).toHaveLength(2);
     expect(() => validateArgs('checkCompatibility', ['/r/a.safetensors'])).toThrow('modelPath is required');
     expect(GENERATE_SAMPLERS).toContain('dpmpp_2m_karras');

@@ -141,6 +141,10 @@ describe('Services: training', () => {
   }, 120_000);
 
   it("lists the run's adapters and training's comparison, and renders a new comparison in a worker", async () => {
+    // The project's runs: this one, not runs/generated (try-a-prompt images) nor a stray folder.
+    await mkdir(join(project, 'runs', 'not-a-run'), { recursive: true });
+    const runs = await services.listRuns(project);
+    expect(runs.map((r) => [r.dir, r.adapters])).toEqual([[finished.runDir, 2]]);
     const adapters = await services.listRunAdapters(finished.runDir);
     expect(adapters.map((a) => [a.label, a.step])).toEqual([
       ['step 2', 2],

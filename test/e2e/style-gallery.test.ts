@@ -99,9 +99,14 @@ describe('Style gallery (web mode)', () => {
     await page.getByRole('button', { name: 'Open project' }).click();
     await page.getByRole('heading', { name: 'Dataset' }).waitFor();
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Gallery' }).click();
-    await page.getByLabel('Run folder').fill(run.runDir);
-    await page.getByRole('button', { name: 'Show run' }).click();
+    // The project's newest run is shown without typing its path.
     await sheet().waitFor();
+    expect(await page.getByLabel('Run folder').inputValue()).toBe(run.runDir);
+    const runs = page.getByRole('combobox', { name: 'Run', exact: true });
+    expect(await runs.inputValue()).toBe(run.runDir);
+    expect(await runs.locator('option').allTextContents()).toEqual([
+      expect.stringMatching(/^ink-.* · 2 adapter\(s\)$/),
+    ]);
     expect(await sheet().locator('thead th').allTextContents()).toEqual([
       'Prompt',
       'base',

@@ -6,6 +6,7 @@ import type {
   GenerateRequest,
   GeneratedImage,
   RunAdapter,
+  RunSummary,
   SampleInfo,
   TrainingApi,
 } from '../../../src-main/api/training';
@@ -24,6 +25,8 @@ export interface ViewedImage {
 
 export class GalleryState {
   runDir = $state('');
+  /** The open project's runs, newest first (picking one needs no typed path). */
+  runs = $state.raw<RunSummary[]>([]);
   samples = $state.raw<SampleInfo[]>([]);
   adapters = $state.raw<RunAdapter[]>([]);
   comparisons = $state.raw<Comparison[]>([]);
@@ -65,6 +68,16 @@ export class GalleryState {
 
   get comparison(): Comparison | null {
     return this.comparisons[this.shown] ?? null;
+  }
+
+  /** Lists a project's runs and shows the newest when no run is shown yet. */
+  async loadRuns(project: string): Promise<void> {
+    try {
+      this.runs = await this.#api.listRuns(project);
+      if (!this.runDir && this.runs.length) await this.load(this.runs[0].dir);
+    } catch (err) {
+      this.error = toErrorData(err);
+    }
   }
 
   /** Reads a run's previews, adapters and comparisons; the preview prompts seed the comparison prompts. */
