@@ -95,7 +95,10 @@ export interface AppInfo {
 }
 
 /** `diffusers` marks a folder holding `model_index.json`: it can be inspected like a file. */
-export type DirectoryEntryKind = 'directory' | 'diffusers' | 'file';
+export type DirectoryEntryKind = 'directory' | 'diffusers' | 'file' | 'image';
+
+/** What a folder listing shows besides folders: model files (picking a base model) or images (importing). */
+export type DirectoryShow = 'models' | 'images';
 
 export interface DirectoryEntry {
   name: string;
@@ -111,7 +114,7 @@ export interface DirectoryListing {
   path: string;
   /** Its parent folder, null at a file-system root. */
   parent: string | null;
-  /** Folders first, then model files; hidden entries and other files are left out. */
+  /** Folders first, then model files (or images); hidden entries and other files are left out. */
   entries: DirectoryEntry[];
 }
 
@@ -135,11 +138,13 @@ export interface TesseraApi extends TrainingApi, CaptioningApi {
   inspectModel(path: string): Promise<ModelInfo>;
 
   /**
-   * Lists a folder for picking a model by path (web mode has no native file dialog): sub-folders,
-   * diffusers folders and `.safetensors` / `.ckpt` files. Without a path, lists the user's home folder.
+   * Lists a folder for picking by path (web mode has no native file dialog): sub-folders, diffusers folders
+   * and `.safetensors` / `.ckpt` files, or with `show: 'images'` folders and image files (importing).
+   * Without a path, lists the user's home folder.
    * @example const { entries, parent } = await api.listDirectory('/models'); entries[0] // { name: 'sd15', kind: 'diffusers', … }
+   * @example const { entries } = await api.listDirectory('/refs', 'images'); entries[0] // { name: 'cat.png', kind: 'image', … }
    */
-  listDirectory(path?: string): Promise<DirectoryListing>;
+  listDirectory(path?: string, show?: DirectoryShow): Promise<DirectoryListing>;
 
   /**
    * The compute device training would use and why each other one is not used, model folders of

@@ -29,6 +29,10 @@ export const API_METHODS = [
   'getRunMetrics',
   'listSamples',
   'generateImage',
+  'listRuns',
+  'listRunAdapters',
+  'listComparisons',
+  'renderComparison',
   'exportAdapter',
   'checkCompatibility',
   // auto-captioning

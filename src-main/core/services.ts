@@ -7,6 +7,7 @@ import type {
   AppInfo,
   DatasetListing,
   DirectoryListing,
+  DirectoryShow,
   ImportSummary,
   ModelInfo,
   ProjectInfo,
@@ -27,12 +28,16 @@ import type {
   CaptionScope,
 } from '../api/captioning';
 import type {
+  Comparison,
+  CompareRequest,
   ExportedAdapter,
   CompatibilityReport,
   ExportRequest,
   GeneratedImage,
   GenerateRequest,
   JobInfo,
+  RunAdapter,
+  RunSummary,
   SampleInfo,
   StepMetrics,
   TrainingOptions,
@@ -51,10 +56,11 @@ import { listModelDirectory } from './directory';
 import { environmentReport } from './environment';
 import { EventHub } from './events';
 import { createProjectFiles, readProjectFiles, updateProjectFiles } from './projects';
-import { generateInWorker, withOutPath } from './generate';
+import { compareInWorker, generateInWorker, withOutPath } from './generate';
+import { comparisonOut, listComparisons, listRunAdapters, listRuns } from './run-comparisons';
 import { physicalCores } from '../engine/runtime/threads';
 import { TrainerJobs, type JobEvent } from './jobs';
-import { runImageFile, runsDirOf } from './run-images';
+import { projectOfRunPath, runImageFile, runsDirOf } from './run-images';
 import { SettingsStore } from './settings';
 import { TrainingService } from './training';
 import { forkLauncher, type WorkerHandle, type WorkerLauncher } from './worker-process';
@@ -160,8 +166,8 @@ export class Services implements TesseraApi {
   }
 
   /** @example const { entries } = await services.listDirectory('/models') */
-  async listDirectory(path?: string): Promise<DirectoryListing> {
-    return listModelDirectory(path);
+  async listDirectory(path?: string, show?: DirectoryShow): Promise<DirectoryListing> {
+    return listModelDirectory(path, show);
   }
 
   /** Shows `path` in the file manager (desktop app only: a web page cannot open the server's file manager). */
@@ -307,6 +313,49 @@ export class Services implements TesseraApi {
     const image = await generateInWorker(this.#launch, spec, (p) => this.events.emit('sample.preview', p));
     this.#log('info', `Rendered ${image.path}`);
     return image;
+  }
+
+  /** @example const [latest] = await services.listRuns('/art/ink') */
+  async listRuns(project: string): Promise<RunSummary[]> {
+    return listRuns(project);
+  }
+
+  /** @example const adapters = await services.listRunAdapters('/art/ink/runs/ink-1') */
+  async listRunAdapters(runDir: string): Promise<RunAdapter[]> {
+    return listRunAdapters(runDir);
+  }
+
+  /** @example const [latest] = await services.listComparisons('/art/ink/runs/ink-1') */
+  async listComparisons(runDir: string): Promise<Comparison[]> {
+    return listComparisons(runDir);
+  }
+
+  /**
+   * Renders prompts × columns in a one-off worker into `<runDir>/compare/`, which must be inside an open
+   * project's runs/ folder so the app can show the images.
+   * @example await services.renderComparison({ modelPath, runDir, prompts: ['ink, a cat'], columns: [{ label: 'base' }], seed: 1 })
+   */
+  async renderComparison(request: CompareRequest): Promise<Comparison> {
+    await requireExisting(request.modelPath);
+    await requireExisting(request.runDir);
+    for (const column of request.columns) if (column.lora) await requireExisting(column.lora.path);
+    if (!projectOfRunPath(this.#datasets.openProjects(), join(request.runDir, 'x.png')))
+      throw new ApiError(
+        'INVALID_ARGUMENT',
+        `${request.runDir} is not a run of an open project: open its project first, then compare.`,
+      );
+    const spec = {
+      modelPath: request.modelPath,
+      prompts: request.prompts,
+      columns: request.columns,
+      seed: request.seed,
+      out: comparisonOut(request.runDir),
+      cacheDir: this.#cacheDir,
+      ...(await this.#threads()),
+    };
+    const comparison = await compareInWorker(this.#launch, spec);
+    this.#log('info', `Rendered ${comparison.sheet}`);
+    return comparison;
   }
 
   /** @example const { consumers } = await services.checkCompatibility('/runs/ink/ink.safetensors', '/models/sd15.safetensors') */

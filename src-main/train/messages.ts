@@ -5,7 +5,7 @@
 import type { Florence2Task } from '../caption/florence2/tasks';
 import type { ApiErrorCode } from '../api/errors';
 import type { CatalogueEntry } from '../caption/types';
-import type { GenerateRequest } from '../api/training';
+import type { CompareColumn, Comparison, GenerateRequest } from '../api/training';
 import type { DeviceReport } from '../engine/runtime/providers';
 import type { ProviderName } from '../engine/runtime/session';
 import type { TrainConfig } from './config';
@@ -68,10 +68,24 @@ export interface CaptionJobSpec {
   threads?: number;
 }
 
+/** One comparison (prompts × base / adapters at strengths), written as `<out>.png|.json` and `<out>-cells/`. */
+export interface CompareSpec {
+  modelPath: string;
+  /** Prompts in kohya prompt-file syntax. */
+  prompts: string[];
+  columns: CompareColumn[];
+  seed: number;
+  out: string;
+  cacheDir: string;
+  device?: ProviderName;
+  threads?: number;
+}
+
 export type HostMessage =
   | { type: 'start'; job: TrainJobSpec }
   | { type: 'generate'; spec: GenerateSpec }
   | { type: 'caption'; spec: CaptionJobSpec }
+  | { type: 'compare'; spec: CompareSpec }
   | { type: 'devices' }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -105,6 +119,7 @@ export type WorkerMessage =
   | { type: 'done'; outcome: TrainOutcome }
   | { type: 'preview'; preview: PreviewReport }
   | { type: 'generated'; path: string; parameters: string }
+  | { type: 'compared'; comparison: Comparison }
   | { type: 'devices'; report: DeviceReport }
   | { type: 'captions'; paths: string[]; captions: string[] }
   | { type: 'captions-done'; cancelled: boolean }
@@ -114,6 +129,7 @@ const HOST_TYPES: readonly HostMessage['type'][] = [
   'start',
   'generate',
   'caption',
+  'compare',
   'devices',
   'pause',
   'resume',

@@ -9,10 +9,13 @@ import { devices } from '../engine/runtime/providers';
 import { targetsOf } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
 import { loadModelTokenizer } from '../models/tokenizer-files';
+import { readComparison } from '../core/run-comparisons';
 import { CheckpointModel } from '../sample/checkpoint-model';
+import { compareRun } from '../sample/compare-run';
+import { parsePromptLine } from '../sample/prompt-file';
 import { txt2img } from '../sample/txt2img';
 import { runCaptionJob } from './caption-run';
-import type { CaptionJobSpec, GenerateSpec, HostMessage, WorkerMessage } from './messages';
+import type { CaptionJobSpec, CompareSpec, GenerateSpec, HostMessage, WorkerMessage } from './messages';
 import { isHostMessage } from './messages';
 import { runTrainJob } from './job';
 import { PauseGate } from './loop';
@@ -56,17 +59,37 @@ async function start(message: Extract<HostMessage, { type: 'start' }>): Promise<
   finish();
 }
 
-/** One "try a prompt" image: base model or adapter at a strength, previews per step, the PNG on disk. */
-async function generate({ request, cacheDir, device, threads }: GenerateSpec): Promise<void> {
+/** The base model for one-off rendering, on the chosen (or best) device. */
+async function openModel(
+  modelPath: string,
+  { cacheDir, device, threads }: Pick<GenerateSpec, 'cacheDir' | 'device' | 'threads'>,
+): Promise<CheckpointModel> {
   const chosen = await devices(device ? { prefer: [device] } : {});
-  const tokenizer = await loadModelTokenizer(request.modelPath, cacheDir);
-  const model = await CheckpointModel.open(request.modelPath, {
+  const tokenizer = await loadModelTokenizer(modelPath, cacheDir);
+  return CheckpointModel.open(modelPath, {
     tokenizer,
     cacheDir: join(cacheDir, 'onnx'),
     providers: [chosen.chosen],
     ...(threads ? { threads } : {}),
     hash: false,
   });
+}
+
+/** A comparison for the Style gallery: every prompt for every column, the cells and sheet on disk. */
+async function compare(spec: CompareSpec): Promise<void> {
+  const model = await openModel(spec.modelPath, spec);
+  try {
+    const prompts = spec.prompts.map((line, i) => parsePromptLine(line, i));
+    await compareRun(model, prompts, spec.columns, { seed: spec.seed, out: spec.out });
+    post({ type: 'compared', comparison: await readComparison(`${spec.out}.json`) });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** One "try a prompt" image: base model or adapter at a strength, previews per step, the PNG on disk. */
+async function generate({ request, ...options }: GenerateSpec): Promise<void> {
+  const model = await openModel(request.modelPath, options);
   if (request.lora) {
     const loaded = await loadLoRA(request.lora.path, { targets: targetsOf(model.ckpt.config) });
     model.setLoRA(loaded.adapter, request.lora.strength);
@@ -108,8 +131,7 @@ async function caption(spec: CaptionJobSpec): Promise<void> {
 
 function handle(message: unknown): void {
   if (!isHostMessage(message)) return;
-  const oneOff = ['start', 'generate', 'caption', 'devices'].includes(message.type);
-  if (oneOff && started) return;
+  if (message.type !== 'pause' && message.type !== 'resume' && message.type !== 'cancel' && started) return;
   if (message.type === 'start') {
     started = true;
     void start(message);
@@ -119,6 +141,9 @@ function handle(message: unknown): void {
   } else if (message.type === 'caption') {
     started = true;
     caption(message.spec).then(finish, (err: unknown) => (post(failed(err)), finish()));
+  } else if (message.type === 'compare') {
+    started = true;
+    compare(message.spec).then(finish, (err: unknown) => (post(failed(err)), finish()));
   } else if (message.type === 'devices') {
     started = true;
     devices().then(

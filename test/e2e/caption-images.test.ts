@@ -91,6 +91,7 @@ describe('Caption images (web mode)', () => {
   });
 
   it('downloads the model only when the user asks', async () => {
+    await page.getByRole('button', { name: 'Auto-caption' }).click();
     const model = page.getByLabel('Model', { exact: true });
     await expect.poll(() => model.inputValue()).toBe(MODEL);
     expect(hub.log).toEqual([]);

@@ -14,8 +14,8 @@ import { UsageError, type CliCommand, type CliIo } from '../io';
 const USAGE = `Usage: tessera compare --model M --prompts FILE --out GRID [--lora L]... [--strengths 0,0.5,1]
 
 Renders every prompt of FILE (kohya prompt-file syntax: --n, --w, --h, --d, --l, --s) once with the base
-model and once per adapter and strength, as GRID.png (rows: prompts, columns: base + adapters) and
-GRID.json (the cells, for the gallery). Seeds come from --d or --seed, so columns differ only by the adapter.
+model and once per adapter and strength, as GRID.png (rows: prompts, columns: base + adapters),
+GRID-cells/ (each cell's PNG with its parameters) and GRID.json (the cell table the gallery reads). Seeds come from --d or --seed, so columns differ only by the adapter.
 
   --lora PATH       an adapter (repeat for checkpoints of a run)
   --strengths LIST  strengths for each adapter (default 1)
