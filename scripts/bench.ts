@@ -1,5 +1,7 @@
 // `npm run bench [section] [filter]`: prints speed and memory figures (never pass/fail), one section per
-// area. Sections: engine (conv stack, 4096-token attention, 20k-node session, ops/lines), dataset (import + thumbnails), latents (latent-cache throughput), train (UNet forward and training step, tiny and SD1.5 size).
+// area. Sections: engine (conv stack, 4096-token attention, 20k-node session, ops/lines), dataset (import + thumbnails), latents (latent-cache throughput), train (UNet forward and training step, tiny and SD1.5 size), caption (WD tagger pipeline at 448², Florence-2 decoding at 768²).
+import { benchCaption } from './bench-caption';
+import { benchFlorence2, florence2BenchLines } from './bench-florence2';
 import { benchImport } from './bench-dataset';
 import { benchEngine } from './bench-engine';
 import { benchLatents } from './bench-latents';
@@ -20,6 +22,7 @@ const SECTIONS: Record<string, (filter: string) => Promise<string[]>> = {
   dataset,
   latents: () => benchLatents(),
   train: benchTrain,
+  caption: async () => [...(await benchCaption()), ...florence2BenchLines(await benchFlorence2())],
 };
 
 async function main(): Promise<void> {

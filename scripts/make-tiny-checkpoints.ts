@@ -2,9 +2,10 @@
 // kohya LoRAs), generated from models/families.ts + models/keymap, plus architecture variants (TINY_VARIANTS)
 // in both layouts. Usage: tsx scripts/make-tiny-checkpoints.ts [outDir]
 // Each tensor's values depend only on (seed, single-file key), so the diffusers copy holds the same weights.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { tensorFromF32, writeSafetensors, type TensorToWrite } from '../src-main/formats/safetensors/index';
 import { CONFIG_ID_KEY } from '../src-main/lora/metadata';
 import { ARCHITECTURE_HINT_KEY, architectureHint } from '../src-main/models/derive-keys';
@@ -22,6 +23,8 @@ import {
 import { singleFileKeys, type ComponentName } from '../src-main/models/keymap/ldm';
 import { kohyaKeys, unetLoRATargets } from '../src-main/models/keymap/lora-names';
 import type { KeyShape, ParamKind } from '../src-main/models/keymap/params';
+import { CLIPTokenizer } from '../src-main/models/tokenizer';
+import { bundledVocabDir, CLIP_BPE_FILE, CLIP_VOCAB_SIZE } from '../src-main/models/tokenizer-files';
 
 const { sd1: SD1, 'tiny-sd1': TINY_SD1, 'tiny-sdxl': TINY_SDXL } = FAMILIES;
 
@@ -59,9 +62,19 @@ export const TINY_VARIANTS: Readonly<Record<string, FamilyConfig>> = {
       midTransformerDepth: 0,
     },
   },
+  // Per-level depths, and an up path that does not mirror them per layer (SSD-1B, Segmind Vega).
   'tiny-sdxl-depths': {
     ...TINY_SDXL,
-    unet: { ...TINY_SDXL.unet, transformerDepth: [0, 2, 1], midTransformerDepth: 1 },
+    unet: {
+      ...TINY_SDXL.unet,
+      transformerDepth: [0, 2, 1],
+      upTransformerDepth: [
+        [0, 0, 0],
+        [1, 2, 1],
+        [2, 1, 1],
+      ],
+      midTransformerDepth: 1,
+    },
   },
   'tiny-inpaint': { ...TINY_SD1, unet: { ...TINY_SD1.unet, inChannels: 9 } },
   'tiny-pix2pix': { ...TINY_SD1, unet: { ...TINY_SD1.unet, inChannels: 8 } },
@@ -164,6 +177,20 @@ async function writeJson(path: string, value: unknown): Promise<void> {
   await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+/**
+ * A text encoder with a smaller embedding table than CLIP's comes with its own tokenizer (test pipelines do):
+ * the byte symbols, their `</w>` forms, the first CLIP merges and the two specials, `vocab` tokens in all.
+ */
+async function writeOwnTokenizer(dir: string, config: FamilyConfig): Promise<void> {
+  const vocab = Math.min(...config.textEncoders.map((t) => t.vocab));
+  if (vocab >= CLIP_VOCAB_SIZE) return;
+  const clip = gunzipSync(await readFile(join(bundledVocabDir() ?? '', CLIP_BPE_FILE))).toString('utf8');
+  const { vocabJson, mergesText } = CLIPTokenizer.fromMerges(clip, {}, vocab - 2 * 256 - 2).toHF();
+  await mkdir(join(dir, 'tokenizer'), { recursive: true });
+  await writeFile(join(dir, 'tokenizer', 'vocab.json'), vocabJson);
+  await writeFile(join(dir, 'tokenizer', 'merges.txt'), mergesText);
+}
+
 async function writeDiffusersFolder(
   dir: string,
   config: FamilyConfig,
@@ -179,6 +206,7 @@ async function writeDiffusersFolder(
   await mkdir(join(dir, 'scheduler'), { recursive: true });
   await writeJson(join(dir, 'model_index.json'), modelIndex(config));
   await writeJson(join(dir, 'scheduler', 'scheduler_config.json'), schedulerConfig(config));
+  await writeOwnTokenizer(dir, config);
   const components = [...new Set(sources.map((s) => s.component))];
   for (const component of components) {
     await mkdir(join(dir, component), { recursive: true });
@@ -213,12 +241,17 @@ function loraMetadata(
   };
 }
 
-async function writeLoRA(
+/**
+ * A kohya LoRA over every UNet target of `config` (small non-zero up weights, so it has an effect).
+ * @example await writeTinyLoRA(join(dir, 'ssd.safetensors'), 'ssd', TINY_VARIANTS['tiny-sdxl-depths'])
+ */
+export async function writeTinyLoRA(
   path: string,
   name: string,
   config: FamilyConfig,
-  opts: Required<TinyCheckpointOptions>,
+  options: TinyCheckpointOptions = {},
 ): Promise<void> {
+  const opts: Required<TinyCheckpointOptions> = { seed: 0, dtype: 'F32', rank: 4, alpha: 2, ...options };
   const { rank, alpha, seed } = opts;
   const tensors = unetLoRATargets(config).flatMap((t) => {
     const keys = kohyaKeys(t.kohyaStem);
@@ -267,7 +300,7 @@ export async function makeTinyCheckpoints(
   for (const id of ['tiny-sd1', 'tiny-sdxl'] as const) {
     const name = `${id}-lora`;
     paths[name] = join(outDir, `${name}.safetensors`);
-    await writeLoRA(paths[name], name, FAMILIES[id], opts);
+    await writeTinyLoRA(paths[name], name, FAMILIES[id], opts);
   }
   return paths;
 }

@@ -13,10 +13,12 @@ import type {
   TagEditResult,
   UndoResult,
 } from './projects';
+import type { CaptioningApi, CaptioningEvents } from './captioning';
 import type { TrainingApi, TrainingEvents } from './training';
 
 export type * from './projects';
 export type * from './training';
+export type * from './captioning';
 
 /** Stable Diffusion families Tessera knows; `unknown` when no signature matched. */
 export type ModelFamily = 'sd1' | 'sd2' | 'sd2-v' | 'sdxl' | 'sdxl-refiner' | 'unknown';
@@ -94,7 +96,10 @@ export interface AppInfo {
 }
 
 /** `diffusers` marks a folder holding `model_index.json`: it can be inspected like a file. */
-export type DirectoryEntryKind = 'directory' | 'diffusers' | 'file';
+export type DirectoryEntryKind = 'directory' | 'diffusers' | 'file' | 'image';
+
+/** What a folder listing shows besides folders: model files (picking a base model) or images (importing). */
+export type DirectoryShow = 'models' | 'images';
 
 export interface DirectoryEntry {
   name: string;
@@ -110,7 +115,7 @@ export interface DirectoryListing {
   path: string;
   /** Its parent folder, null at a file-system root. */
   parent: string | null;
-  /** Folders first, then model files; hidden entries and other files are left out. */
+  /** Folders first, then model files (or images); hidden entries and other files are left out. */
   entries: DirectoryEntry[];
 }
 
@@ -119,7 +124,7 @@ export interface DirectoryListing {
  * interface (implemented by `core/services.ts`). Every method returns a Promise; failures reject with an
  * error whose `code` is one of `ApiErrorCode` (see `errors.ts`).
  */
-export interface TesseraApi extends TrainingApi {
+export interface TesseraApi extends TrainingApi, CaptioningApi {
   /**
    * Version, front door and platform of the running app.
    * @example const { version, mode } = await api.getAppInfo(); // { version: '0.1.0', mode: 'web', platform: 'linux' }
@@ -134,11 +139,13 @@ export interface TesseraApi extends TrainingApi {
   inspectModel(path: string): Promise<ModelInfo>;
 
   /**
-   * Lists a folder for picking a model by path (web mode has no native file dialog): sub-folders,
-   * diffusers folders and `.safetensors` / `.ckpt` files. Without a path, lists the user's home folder.
+   * Lists a folder for picking by path (web mode has no native file dialog): sub-folders, diffusers folders
+   * and `.safetensors` / `.ckpt` files, or with `show: 'images'` folders and image files (importing).
+   * Without a path, lists the user's home folder.
    * @example const { entries, parent } = await api.listDirectory('/models'); entries[0] // { name: 'sd15', kind: 'diffusers', … }
+   * @example const { entries } = await api.listDirectory('/refs', 'images'); entries[0] // { name: 'cat.png', kind: 'image', … }
    */
-  listDirectory(path?: string): Promise<DirectoryListing>;
+  listDirectory(path?: string, show?: DirectoryShow): Promise<DirectoryListing>;
 
   /**
    * The compute device training would use and why each other one is not used, model folders of
@@ -262,7 +269,8 @@ export type TesseraEvents = {
   // projects & dataset
   'dataset.importProgress': ImportProgress;
   'dataset.changed': DatasetChanged;
-} & TrainingEvents;
+} & TrainingEvents &
+  CaptioningEvents;
 
 export type EventName = keyof TesseraEvents;
 

@@ -43,6 +43,11 @@ export const CODE_BY_ERROR_NAME: Readonly<Record<string, ApiErrorCode>> = {
   LoRAError: 'INVALID_ARGUMENT',
   TokenizerFilesError: 'NOT_FOUND',
   RegexTimeoutError: 'INVALID_ARGUMENT',
+  // Captioning models: unknown id, not downloaded or incomplete folder; unreachable hub; wrong checksum.
+  CaptionModelError: 'NOT_FOUND',
+  CaptionFileError: 'UNSUPPORTED_FORMAT',
+  DownloadError: 'NOT_FOUND',
+  IntegrityError: 'MALFORMED_FILE',
 };
 
 /** Node file-system error codes, found on the error or anywhere along its `cause` chain. */

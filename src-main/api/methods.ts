@@ -32,8 +32,19 @@ export const API_METHODS = [
   'getRunMetrics',
   'listSamples',
   'generateImage',
+  'listRuns',
+  'listRunAdapters',
+  'listComparisons',
+  'renderComparison',
   'exportAdapter',
   'checkCompatibility',
+  // auto-captioning
+  'listCaptionModels',
+  'downloadCaptionModel',
+  'cancelCaptionDownload',
+  'previewCaptions',
+  'captionImages',
+  'cancelCaptioning',
 ] as const satisfies readonly ApiMethod[];
 
 export const EVENT_NAMES = [
@@ -47,6 +58,9 @@ export const EVENT_NAMES = [
   'train.progress',
   'train.sample',
   'sample.preview',
+  // auto-captioning
+  'caption.progress',
+  'caption.download',
 ] as const satisfies readonly EventName[];
 
 /** `true` when a tuple lists every member of a union; otherwise a type naming the missing ones. */

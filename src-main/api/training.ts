@@ -89,6 +89,61 @@ export interface GeneratedImage {
   parameters: string;
 }
 
+/** One column of a comparison: the base model (no `lora`) or an adapter file at a strength. */
+export interface CompareColumn {
+  label: string;
+  lora?: { path: string; strength: number };
+}
+
+/** Prompts × columns rendered with one seed per prompt, so columns differ only by the adapter. */
+export interface CompareRequest {
+  /** Base model the run trained on. */
+  modelPath: string;
+  /** The run folder; the images go to `<runDir>/compare/<time>/`. */
+  runDir: string;
+  /** Prompts in kohya prompt-file syntax (`a cat --w 512 --h 512 --s 20 --d 7`). */
+  prompts: string[];
+  columns: CompareColumn[];
+  /** Seed for prompts without `--d`. */
+  seed: number;
+}
+
+export interface CompareCell {
+  row: number;
+  column: number;
+  prompt: string;
+  label: string;
+  /** The cell's own PNG (with its A1111 `parameters` text). */
+  path: string;
+}
+
+/** A rendered comparison: the contact sheet and every cell as its own image. */
+export interface Comparison {
+  /** The contact sheet PNG; the cells lie beside it. */
+  sheet: string;
+  prompts: string[];
+  columns: CompareColumn[];
+  cells: CompareCell[];
+}
+
+/** A training run folder of a project, for picking a run without typing its path. */
+export interface RunSummary {
+  dir: string;
+  /** The folder name, e.g. `ink-20261128-090507`. */
+  name: string;
+  /** Adapter files saved so far (checkpoints and final). */
+  adapters: number;
+  /** Last change, ms since the epoch. */
+  modified: number;
+}
+
+/** An adapter file a run saved: a checkpoint (`step`) or the final one (`step` null). */
+export interface RunAdapter {
+  path: string;
+  label: string;
+  step: number | null;
+}
+
 export interface ExportRequest {
   /** An adapter written by a run (its final or a checkpoint file). */
   adapterPath: string;
@@ -166,6 +221,26 @@ export interface TrainingApi {
   listSamples(runDir: string): Promise<SampleInfo[]>;
   /** One image with the base model or an adapter at a strength ("try a prompt"). */
   generateImage(request: GenerateRequest): Promise<GeneratedImage>;
+  /**
+   * The training runs of a project (`<project>/runs/*` holding a job.json), newest first.
+   * @example const [latest] = await api.listRuns('/art/ink'); latest.name // 'ink-20261128-090507'
+   */
+  listRuns(project: string): Promise<RunSummary[]>;
+  /**
+   * The adapter files a run saved, checkpoints by step then the final one.
+   * @example const adapters = await api.listRunAdapters('/art/ink/runs/ink-1'); adapters.at(-1) // { label: 'final', step: null, … }
+   */
+  listRunAdapters(runDir: string): Promise<RunAdapter[]>;
+  /**
+   * The comparisons a run holds (the one training wrote, and those rendered since), newest first.
+   * @example const [latest] = await api.listComparisons('/art/ink/runs/ink-1')
+   */
+  listComparisons(runDir: string): Promise<Comparison[]>;
+  /**
+   * Renders prompts × columns (base, adapters at strengths, checkpoints) in a worker: what `tessera compare` makes.
+   * @example await api.renderComparison({ modelPath, runDir, prompts: ['ink style, a cat'], columns: [{ label: 'base' }, { label: '×1', lora: { path, strength: 1 } }], seed: 1 })
+   */
+  renderComparison(request: CompareRequest): Promise<Comparison>;
   exportAdapter(request: ExportRequest): Promise<ExportedAdapter>;
   /**
    * Which keys of an adapter each tool applies to the base model, before the user leaves the app.

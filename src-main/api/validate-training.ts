@@ -77,6 +77,33 @@ const generateRequest = objectOf({
   outPath: [pathString, 'optional'],
 });
 
+const compareColumn = objectOf({
+  label: [text],
+  lora: [objectOf({ path: [pathString], strength: [numberIn(-4, 4)] }), 'optional'],
+});
+
+const MAX_COMPARE_CELLS = 64;
+
+const compareRequest: ArgCheck = (value) => {
+  const shape = objectOf({
+    modelPath: [pathString],
+    runDir: [pathString],
+    prompts: [textList],
+    columns: [(v) => (Array.isArray(v) ? null : 'must be a list')],
+    seed: [intIn(0, 2 ** 53 - 1)],
+  })(value);
+  if (shape) return shape;
+  const { prompts, columns } = value as { prompts: unknown[]; columns: unknown[] };
+  if (!prompts.length || !columns.length) return 'needs at least one prompt and one column';
+  if (prompts.length * columns.length > MAX_COMPARE_CELLS)
+    return `asks for ${prompts.length * columns.length} images; at most ${MAX_COMPARE_CELLS} per comparison`;
+  for (const [i, column] of columns.entries()) {
+    const bad = compareColumn(column);
+    if (bad) return `.columns[${i}] ${bad}`;
+  }
+  return null;
+};
+
 const exportRequest = objectOf({
   adapterPath: [pathString],
   format: [oneOf(EXPORT_FORMATS)],
@@ -106,6 +133,10 @@ export const TRAINING_ARG_SPECS = {
   getRunMetrics: [{ name: 'runDir', check: pathString }],
   listSamples: [{ name: 'runDir', check: pathString }],
   generateImage: [{ name: 'request', check: generateRequest }],
+  listRuns: [{ name: 'project', check: pathString }],
+  listRunAdapters: [{ name: 'runDir', check: pathString }],
+  listComparisons: [{ name: 'runDir', check: pathString }],
+  renderComparison: [{ name: 'request', check: compareRequest }],
   exportAdapter: [{ name: 'request', check: exportRequest }],
   checkCompatibility: [
     { name: 'adapterPath', check: pathString },

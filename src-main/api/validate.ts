@@ -1,10 +1,11 @@
 // Argument checks for every API method, one row per method: front doors run these before calling
 // services, so a renderer bug or a hand-written HTTP request fails with INVALID_ARGUMENT, not a crash.
-import { isRecord, name, objectOf, pathList, pathString, text, type ArgSpec } from './arg-checks';
-import type { ApiArgs, ApiMethod } from './contract';
+import { isRecord, name, objectOf, oneOf, pathList, pathString, text, type ArgSpec } from './arg-checks';
+import type { ApiArgs, ApiMethod, DirectoryShow } from './contract';
 import { ApiError } from './errors';
 import { isApiMethod } from './methods';
 import { TAG_EDIT_KINDS } from './projects';
+import { CAPTIONING_ARG_SPECS } from './validate-captioning';
 import { configPatch, TRAINING_ARG_SPECS } from './validate-training';
 
 /** Field checks per TagEdit kind; absent optional fields are fine. */
@@ -71,11 +72,16 @@ const projectPatch = (value: unknown): string | null => {
   return value.settings === undefined ? null : projectSettings(value.settings);
 };
 
+const DIRECTORY_SHOWS = ['models', 'images'] as const satisfies readonly DirectoryShow[];
+
 /** The one table of method arguments; `satisfies` makes a new method without a row a type error. */
 export const ARG_SPECS = {
   getAppInfo: [],
   inspectModel: [{ name: 'path', check: pathString }],
-  listDirectory: [{ name: 'path', optional: true, check: pathString }],
+  listDirectory: [
+    { name: 'path', optional: true, check: pathString },
+    { name: 'show', optional: true, check: oneOf(DIRECTORY_SHOWS) },
+  ],
   getEnvironment: [],
   setComputeThreads: [{ name: 'threads', check: threadCount }],
   setProjectsFolder: [{ name: 'dir', check: pathString }],
@@ -111,6 +117,7 @@ export const ARG_SPECS = {
   undoTagEdit: [{ name: 'project', check: pathString }],
   tagFrequency: [{ name: 'project', check: pathString }],
   ...TRAINING_ARG_SPECS,
+  ...CAPTIONING_ARG_SPECS,
 } as const satisfies Record<ApiMethod, readonly ArgSpec[]>;
 
 /**

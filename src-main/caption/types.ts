@@ -12,6 +12,12 @@ export interface CatalogueFile {
   sha256: string;
   /** Size in bytes, for progress and disk checks. */
   size: number;
+  /**
+   * Set when `sha256` and `size` could not be confirmed from a public source (then they are '' and 0):
+   * says why. Such a file is checked against the hub's own sha256 (`X-Linked-Etag`) when it sends one, and
+   * the hash it had is recorded on download (catalogue.ts, model-folder.ts).
+   */
+  unpinned?: string;
 }
 
 /** A captioning model the app offers; nothing is downloaded until the user asks for it. */

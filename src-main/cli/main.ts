@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { toErrorData } from '../api/errors';
 import { APP_VERSION } from '../core/app-info';
+import { captionCommand } from './commands/caption';
 import { compareCommand } from './commands/compare';
 import { convertLoraCommand } from './commands/convert-lora';
 import { devicesCommand } from './commands/devices';
@@ -25,6 +26,7 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   [convertLoraCommand.name]: convertLoraCommand,
   [evalCommand.name]: evalCommand,
   [devicesCommand.name]: devicesCommand,
+  [captionCommand.name]: captionCommand,
 };
 
 function helpText(): string {

@@ -8,7 +8,8 @@ export const CONTENT_SECURITY_POLICY = [
   "img-src 'self' data: blob: tessera-thumb:",
   "style-src 'self'",
   "script-src 'self'",
-  "connect-src 'self'",
+  // The image viewer fetches a PNG's bytes to read its parameters text (Electron serves them on tessera-thumb:).
+  "connect-src 'self' tessera-thumb:",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",

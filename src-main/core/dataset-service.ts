@@ -1,7 +1,9 @@
-// The dataset side of open projects: listings with size/bucket/crop, import with progress, captions and bulk
-// tag edits with an undo stack, folder watching, and the path-guarded thumbnail lookup both front doors use.
+// The dataset side of open projects: listings with size/bucket/crop, import with progress, captions, bulk tag
+// edits and generated captions (a captioning run) with one undo stack, folder watching, and the path-guarded
+// thumbnail lookup both front doors use.
 import { stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import type { CaptionScope } from '../api/captioning';
 import type {
   DatasetChanged,
   DatasetImage,
@@ -20,6 +22,7 @@ import {
   readCaption,
   undoCaptions,
   writeCaption,
+  writeCaptions,
   type CaptionEditResult,
   type CaptionUndo,
 } from '../dataset/captions';
@@ -176,6 +179,53 @@ export class DatasetService {
     if (changed.length > 0)
       entry.undo = [...entry.undo, { record: result.undo, rels: changed }].slice(-UNDO_LIMIT);
     return { changed, undoDepth: entry.undo.length };
+  }
+
+  /**
+   * The usable images a captioning scope names, in listing order, with their current captions. `selected`
+   * paths are checked like every other rel; unreadable images are left out (the captioner could not read them).
+   * @example const images = await datasets.scopeImages('/art/MyStyle', { kind: 'uncaptioned' })
+   */
+  async scopeImages(
+    project: string,
+    scope: CaptionScope,
+  ): Promise<{ rel: string; path: string; caption: string }[]> {
+    const entry = this.#get(project);
+    const wanted =
+      scope.kind === 'selected'
+        ? new Set(scope.rels.map((rel) => this.#relOf(entry, this.#imagePath(entry, rel))))
+        : null;
+    const images = (await this.list(project)).filter((image) => image.problem === null);
+    return images
+      .filter((image) =>
+        wanted ? wanted.has(image.rel) : scope.kind === 'all' || image.caption.trim() === '',
+      )
+      .map(({ rel, path, caption }) => ({ rel, path, caption }));
+  }
+
+  /**
+   * Writes generated captions (only changed ones) and returns what they overwrote; nothing is on the undo
+   * stack until `pushUndo`, so a run written in batches undoes as one step.
+   * @example const { changed, undo } = await datasets.writeCaptions(project, [{ rel: 'cat.png', caption: 'cat' }])
+   */
+  async writeCaptions(
+    project: string,
+    captions: readonly { rel: string; caption: string }[],
+  ): Promise<{ changed: string[]; undo: CaptionUndo }> {
+    const entry = this.#get(project);
+    const result = await writeCaptions(
+      captions.map(({ rel, caption }) => ({ imagePath: this.#imagePath(entry, rel), caption })),
+    );
+    return { changed: result.changed.map((path) => this.#relOf(entry, path)), undo: result.undo };
+  }
+
+  /** Puts one step on the undo stack (the undo records of one run, oldest first); returns the new depth. */
+  pushUndo(project: string, records: readonly CaptionUndo[], rels: readonly string[]): number {
+    const entry = this.#get(project);
+    const record = { entries: records.flatMap((r) => r.entries) };
+    if (record.entries.length > 0)
+      entry.undo = [...entry.undo, { record, rels: [...rels] }].slice(-UNDO_LIMIT);
+    return entry.undo.length;
   }
 
   /** @example const { restored } = await datasets.undo('/art/MyStyle') */

@@ -1,11 +1,12 @@
-// Folder listings for picking a model by path in web mode (no native file dialog there): folders,
-// diffusers folders (they hold model_index.json) and checkpoint files, nothing else.
+// Folder listings for picking by path in web mode (no native file dialog there): folders, diffusers folders
+// (they hold model_index.json) and checkpoint files when picking a model; folders and images when importing.
 import type { Dirent, Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import type { DirectoryEntry, DirectoryListing } from '../api/contract';
+import type { DirectoryEntry, DirectoryListing, DirectoryShow } from '../api/contract';
 import { ApiError } from '../api/errors';
+import { isImagePath } from '../dataset/project-files';
 
 /** Extensions shown in listings: safetensors to open, .ckpt so its refusal can explain the conversion. */
 export const MODEL_FILE_EXTENSIONS: readonly string[] = ['.safetensors', '.ckpt'];
@@ -27,26 +28,37 @@ async function statOrNull(path: string): Promise<Stats | null> {
   }
 }
 
-async function entryFor(folder: string, dirent: Dirent): Promise<DirectoryEntry | null> {
+async function entryFor(folder: string, dirent: Dirent, show: DirectoryShow): Promise<DirectoryEntry | null> {
   const path = join(folder, dirent.name);
   const info = dirent.isFile() || dirent.isDirectory() ? dirent : await statOrNull(path);
   if (info?.isDirectory()) {
     const kind = (await statOrNull(join(path, DIFFUSERS_MARKER)))?.isFile() ? 'diffusers' : 'directory';
     return { name: dirent.name, path, kind, size: null };
   }
-  if (!info?.isFile() || !MODEL_FILE_EXTENSIONS.includes(extname(dirent.name).toLowerCase())) return null;
+  const wanted =
+    show === 'images'
+      ? isImagePath(dirent.name)
+      : MODEL_FILE_EXTENSIONS.includes(extname(dirent.name).toLowerCase());
+  if (!info?.isFile() || !wanted) return null;
   const size = (await statOrNull(path))?.size;
-  return size === undefined ? null : { name: dirent.name, path, kind: 'file', size };
+  return size === undefined
+    ? null
+    : { name: dirent.name, path, kind: show === 'images' ? 'image' : 'file', size };
 }
 
+const isFolder = (e: DirectoryEntry) => e.kind === 'directory' || e.kind === 'diffusers';
 const order = (a: DirectoryEntry, b: DirectoryEntry): number =>
-  Number(a.kind === 'file') - Number(b.kind === 'file') || a.name.localeCompare(b.name);
+  Number(isFolder(b)) - Number(isFolder(a)) || a.name.localeCompare(b.name);
 
 /**
  * Lists one folder (default: the home folder). Symlinks are followed; hidden entries are left out.
  * @example const { entries } = await listModelDirectory('/models'); // [{ name: 'sd15', kind: 'diffusers', … }, …]
+ * @example const { entries } = await listModelDirectory('/refs', 'images'); // [{ name: 'cat.png', kind: 'image', … }]
  */
-export async function listModelDirectory(path?: string): Promise<DirectoryListing> {
+export async function listModelDirectory(
+  path?: string,
+  show: DirectoryShow = 'models',
+): Promise<DirectoryListing> {
   const folder = resolve(path ?? homedir());
   if (path !== undefined && !isAbsolute(path)) {
     throw new ApiError('INVALID_ARGUMENT', `Give a full path (starting at a drive or /), not "${path}".`);
@@ -57,7 +69,7 @@ export async function listModelDirectory(path?: string): Promise<DirectoryListin
   const dirents = (await readdir(folder, { withFileTypes: true })).filter((d) => !d.name.startsWith('.'));
   const entries: DirectoryEntry[] = [];
   for (const dirent of dirents.slice(0, MAX_ENTRIES)) {
-    const entry = await entryFor(folder, dirent);
+    const entry = await entryFor(folder, dirent, show);
     if (entry) entries.push(entry);
   }
   const parent = dirname(folder);

@@ -1,9 +1,9 @@
-// "Try a prompt": one image rendered in a one-off worker process (the worker owns every ONNX Runtime session,
-// never the app's main process), with per-step latent previews passed on as they arrive.
+// "Try a prompt" and comparisons: rendered in a one-off worker process (the worker owns every ONNX Runtime
+// session, never the app's main process), with per-step latent previews passed on as they arrive.
 import { join } from 'node:path';
-import type { GeneratedImage, GenerateRequest } from '../api/training';
+import type { Comparison, GeneratedImage, GenerateRequest } from '../api/training';
 import { ApiError } from '../api/errors';
-import type { GenerateSpec, PreviewReport, WorkerMessage } from '../train/messages';
+import type { CompareSpec, GenerateSpec, HostMessage, PreviewReport, WorkerMessage } from '../train/messages';
 import type { WorkerLauncher } from './worker-process';
 
 /** Where an image goes when the request names no path: `<dir>/generated/<time>-<seed>.png`. */
@@ -20,19 +20,43 @@ export function generateInWorker(
   spec: GenerateSpec,
   onPreview: (preview: PreviewReport) => void = () => {},
 ): Promise<GeneratedImage> {
+  const what = `Could not render "${spec.request.prompt}" (${spec.request.width}×${spec.request.height})`;
+  return workerTask(launch, { type: 'generate', spec }, what, (m) => {
+    if (m.type === 'preview') onPreview(m.preview);
+    return m.type === 'generated' ? { path: m.path, parameters: m.parameters } : undefined;
+  });
+}
+
+/**
+ * Renders a comparison (prompts × columns) in a fresh worker; rejects with the worker's own words.
+ * @example const { cells } = await compareInWorker(forkLauncher(), { modelPath, prompts, columns, seed: 1, out, cacheDir })
+ */
+export function compareInWorker(launch: WorkerLauncher, spec: CompareSpec): Promise<Comparison> {
+  const what = `Could not render the comparison (${spec.prompts.length} prompt(s) × ${spec.columns.length} column(s))`;
+  return workerTask(launch, { type: 'compare', spec }, what, (m) =>
+    m.type === 'compared' ? m.comparison : undefined,
+  );
+}
+
+/** Sends one task to a fresh worker; `pick` turns its messages into the result (undefined: not yet). */
+function workerTask<T>(
+  launch: WorkerLauncher,
+  task: HostMessage,
+  what: string,
+  pick: (message: WorkerMessage) => T | undefined,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const worker = launch();
-    let result: GeneratedImage | null = null;
+    let result: T | undefined;
     let failure: Extract<WorkerMessage, { type: 'failed' }> | null = null;
     worker.onMessage((m) => {
-      if (m.type === 'ready') worker.send({ type: 'generate', spec });
-      else if (m.type === 'preview') onPreview(m.preview);
-      else if (m.type === 'generated') result = { path: m.path, parameters: m.parameters };
+      if (m.type === 'ready') worker.send(task);
       else if (m.type === 'failed') failure = m;
+      else result = pick(m) ?? result;
     });
     worker.onExit((code, signal) => {
-      if (result) return resolve(result);
-      reject(renderFailure(spec, failure, code, signal, worker.stderrTail()));
+      if (result !== undefined) return resolve(result);
+      reject(renderFailure(what, failure, code, signal, worker.stderrTail()));
     });
   });
 }
@@ -40,13 +64,12 @@ export function generateInWorker(
 /** Why a render failed, typed: the worker's own error and code, or how it died (SIGKILL: most likely the system
  * ran out of memory and killed it). */
 function renderFailure(
-  spec: GenerateSpec,
+  what: string,
   failure: Extract<WorkerMessage, { type: 'failed' }> | null,
   code: number | null,
   signal: string | null,
   stderr: string,
 ): ApiError {
-  const what = `Could not render "${spec.request.prompt}" (${spec.request.width}×${spec.request.height})`;
   if (failure) {
     const hint = failure.code === 'OUT_OF_MEMORY' ? ': not enough memory, try a smaller size' : '';
     const name = failure.name ? { name: failure.name } : {};

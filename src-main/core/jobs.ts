@@ -1,6 +1,7 @@
-// Training jobs: one runs at a time in its own worker process, the rest wait in a visible queue. A worker that
-// dies without reporting an outcome marks its job "crashed" with the reason, and resumable when the run folder
-// holds a saved state (the loop resumes from it when the same job is started again).
+// Training jobs: one runs at a time in its own worker process, the rest wait in a visible queue (also while a
+// captioning run holds the device). A worker that dies without reporting an outcome marks its job "crashed"
+// with the reason, and resumable when the run folder holds a saved state (the loop resumes from it when the
+// same job is started again).
 import { randomUUID } from 'node:crypto';
 import type { Progress, TrainOutcome } from '../train/loop';
 import { latestStatePath } from '../train/checkpoint';
@@ -40,7 +41,20 @@ export class TrainerJobs {
   constructor(
     private readonly launch: WorkerLauncher,
     private readonly onEvent: (e: JobEvent) => void = () => {},
+    /** True while something else (a captioning run) holds the device: queued jobs wait, then `kick()`. */
+    private readonly held: () => boolean = () => false,
   ) {}
+
+  /** Starts the next queued job if nothing holds the device (call when a hold ends). */
+  kick(): void {
+    this.#next();
+  }
+
+  /** The running or paused job, if any (it holds the device). */
+  active(): JobInfo | undefined {
+    const job = this.#jobs.find((j) => ACTIVE.includes(j.info.status));
+    return job && { ...job.info };
+  }
 
   /** Queues a job; it starts at once when nothing else runs. @example const id = jobs.enqueue(spec) */
   enqueue(spec: TrainJobSpec): string {
@@ -124,7 +138,7 @@ export class TrainerJobs {
   }
 
   #next(): void {
-    if (this.#jobs.some((j) => ACTIVE.includes(j.info.status))) return;
+    if (this.held() || this.#jobs.some((j) => ACTIVE.includes(j.info.status))) return;
     const job = this.#jobs.find((j) => j.info.status === 'queued');
     if (!job) return;
     job.info.status = 'running';

@@ -7,6 +7,7 @@ import type {
   AppInfo,
   DatasetListing,
   DirectoryListing,
+  DirectoryShow,
   ImportSummary,
   ModelInfo,
   ProjectInfo,
@@ -20,6 +21,15 @@ import type {
   UndoResult,
 } from '../api/contract';
 import type {
+  CaptionModelInfo,
+  CaptionOptions,
+  CaptionPreviewItem,
+  CaptionRunResult,
+  CaptionScope,
+} from '../api/captioning';
+import type {
+  Comparison,
+  CompareRequest,
   ExportedAdapter,
   CompatibilityReport,
   ExportRequest,
@@ -27,6 +37,8 @@ import type {
   GenerateRequest,
   JobAction,
   JobInfo,
+  RunAdapter,
+  RunSummary,
   SampleInfo,
   StepMetrics,
   TrainingOptions,
@@ -39,6 +51,7 @@ import { openCheckpoint } from '../models/weights';
 import { compatReport } from '../lora/compat';
 import { targetsOf, type LoRAFamily } from '../lora/adapter-weights';
 import { appInfo } from './app-info';
+import { CaptioningService } from './captioning';
 import { DatasetService } from './dataset-service';
 import { listModelDirectory } from './directory';
 import { appPaths } from './app-paths';
@@ -47,10 +60,11 @@ import type { DeviceReport } from '../engine/runtime/providers';
 import { newProjectName } from './project-names';
 import { EventHub } from './events';
 import { createProjectFiles, readProjectFiles, updateProjectFiles } from './projects';
-import { generateInWorker, withOutPath } from './generate';
+import { compareInWorker, generateInWorker, withOutPath } from './generate';
+import { comparisonOut, listComparisons, listRunAdapters, listRuns } from './run-comparisons';
 import { physicalCores } from '../engine/runtime/threads';
 import { TrainerJobs, type JobEvent } from './jobs';
-import { runImageFile, runsDirOf } from './run-images';
+import { projectOfRunPath, runImageFile, runsDirOf } from './run-images';
 import { SettingsStore } from './settings';
 import { TrainingService } from './training';
 import { forkLauncher, type WorkerHandle, type WorkerLauncher } from './worker-process';
@@ -70,6 +84,8 @@ export interface ServicesOptions {
   projectsDir?: string;
   /** Shows a file in the system file manager (Electron's shell.showItemInFolder); absent in web mode and CLI. */
   reveal?: (path: string) => void;
+  /** The model hub captioning models download from; default `defaultHub()`: $TESSERA_MODEL_HUB or the public hub. */
+  modelHub?: string;
 }
 
 /** What the image routes send for one path: the file and its Content-Type. */
@@ -93,6 +109,8 @@ export class Services implements TesseraApi {
   readonly #appDataDir: string | null;
   readonly #defaultProjectsDir: string;
   readonly #devices: () => Promise<DeviceReport>;
+  readonly #jobs: TrainerJobs;
+  readonly #captioning: CaptioningService;
 
   constructor(options: ServicesOptions) {
     this.#appDataDir = options.appDataDir ?? null;
@@ -113,15 +131,29 @@ export class Services implements TesseraApi {
     };
     this.#devices = remembered(() => devicesInWorker(this.#launch));
     this.#settings = new SettingsStore(options.appDataDir ?? null, (m) => this.#log('warn', m));
-    this.#training = new TrainingService(
-      new TrainerJobs(this.#launch, (e) => this.#onJobEvent(e)),
-      this.#cacheDir,
-      () => this.#threads(),
+    // One device job at a time: a captioning run refuses to start beside a training job, and queued training
+    // jobs wait for a captioning run to end.
+    this.#jobs = new TrainerJobs(
+      this.#launch,
+      (e) => this.#onJobEvent(e),
+      () => this.#captioning.active,
     );
+    this.#training = new TrainingService(this.#jobs, this.#cacheDir, () => this.#threads());
     this.#datasets = new DatasetService({
       importProgress: (progress) => this.events.emit('dataset.importProgress', progress),
       changed: (changes) => this.events.emit('dataset.changed', changes),
       warning: (message) => this.#log('warn', message),
+    });
+    const { modelHub } = options;
+    this.#captioning = new CaptioningService({
+      launch: this.#launch,
+      datasets: this.#datasets,
+      cacheDir: this.#cacheDir,
+      ...(modelHub ? { hub: modelHub } : {}),
+      threads: () => this.#threads(),
+      deviceBusy: () => this.#jobs.active()?.name ?? null,
+      progress: (progress) => this.events.emit('caption.progress', progress),
+      download: (progress) => this.events.emit('caption.download', progress),
     });
   }
 
@@ -146,8 +178,8 @@ export class Services implements TesseraApi {
   }
 
   /** @example const { entries } = await services.listDirectory('/models') */
-  async listDirectory(path?: string): Promise<DirectoryListing> {
-    return listModelDirectory(path);
+  async listDirectory(path?: string, show?: DirectoryShow): Promise<DirectoryListing> {
+    return listModelDirectory(path, show);
   }
 
   /** Shows `path` in the file manager (desktop app only: a web page cannot open the server's file manager). */
@@ -323,6 +355,49 @@ export class Services implements TesseraApi {
     return image;
   }
 
+  /** @example const [latest] = await services.listRuns('/art/ink') */
+  async listRuns(project: string): Promise<RunSummary[]> {
+    return listRuns(project);
+  }
+
+  /** @example const adapters = await services.listRunAdapters('/art/ink/runs/ink-1') */
+  async listRunAdapters(runDir: string): Promise<RunAdapter[]> {
+    return listRunAdapters(runDir);
+  }
+
+  /** @example const [latest] = await services.listComparisons('/art/ink/runs/ink-1') */
+  async listComparisons(runDir: string): Promise<Comparison[]> {
+    return listComparisons(runDir);
+  }
+
+  /**
+   * Renders prompts × columns in a one-off worker into `<runDir>/compare/`, which must be inside an open
+   * project's runs/ folder so the app can show the images.
+   * @example await services.renderComparison({ modelPath, runDir, prompts: ['ink, a cat'], columns: [{ label: 'base' }], seed: 1 })
+   */
+  async renderComparison(request: CompareRequest): Promise<Comparison> {
+    await requireExisting(request.modelPath);
+    await requireExisting(request.runDir);
+    for (const column of request.columns) if (column.lora) await requireExisting(column.lora.path);
+    if (!projectOfRunPath(this.#datasets.openProjects(), join(request.runDir, 'x.png')))
+      throw new ApiError(
+        'INVALID_ARGUMENT',
+        `${request.runDir} is not a run of an open project: open its project first, then compare.`,
+      );
+    const spec = {
+      modelPath: request.modelPath,
+      prompts: request.prompts,
+      columns: request.columns,
+      seed: request.seed,
+      out: comparisonOut(request.runDir),
+      cacheDir: this.#cacheDir,
+      ...(await this.#threads()),
+    };
+    const comparison = await compareInWorker(this.#launch, spec);
+    this.#log('info', `Rendered ${comparison.sheet}`);
+    return comparison;
+  }
+
   /** @example const { consumers } = await services.checkCompatibility('/runs/ink/ink.safetensors', '/models/sd15.safetensors') */
   async checkCompatibility(adapterPath: string, modelPath: string): Promise<CompatibilityReport> {
     await requireExisting(adapterPath);
@@ -340,6 +415,63 @@ export class Services implements TesseraApi {
     const exported = await this.#training.exportAdapter(request);
     this.#log('info', `Exported ${exported.path}`);
     return exported;
+  }
+
+  // ── auto-captioning ─────────────────────────────────────────────────────────────────────────────
+
+  /** @example const models = await services.listCaptionModels() */
+  async listCaptionModels(): Promise<CaptionModelInfo[]> {
+    return this.#captioning.models();
+  }
+
+  /** @example await services.downloadCaptionModel('wd-swinv2-v3') */
+  async downloadCaptionModel(id: string): Promise<CaptionModelInfo> {
+    const info = await this.#captioning.download(id);
+    this.#log('info', `Downloaded ${info.name} into ${info.folder}`);
+    return info;
+  }
+
+  /** @example await services.cancelCaptionDownload('wd-swinv2-v3') */
+  async cancelCaptionDownload(id: string): Promise<void> {
+    this.#captioning.cancelDownload(id);
+  }
+
+  /** @example const items = await services.previewCaptions('/art/ink', { kind: 'all' }, { modelId: 'wd-swinv2-v3', mode: 'replace' }) */
+  async previewCaptions(
+    project: string,
+    scope: CaptionScope,
+    options: CaptionOptions,
+    count?: number,
+  ): Promise<CaptionPreviewItem[]> {
+    try {
+      return await this.#captioning.preview(project, scope, options, count);
+    } finally {
+      this.#jobs.kick();
+    }
+  }
+
+  /** @example const { changed } = await services.captionImages('/art/ink', { kind: 'uncaptioned' }, { modelId: 'wd-swinv2-v3', mode: 'fill-empty' }) */
+  async captionImages(
+    project: string,
+    scope: CaptionScope,
+    options: CaptionOptions,
+  ): Promise<CaptionRunResult> {
+    try {
+      const result = await this.#captioning.run(project, scope, options);
+      const how = result.cancelled ? 'cancelled after' : 'done:';
+      this.#log(
+        'info',
+        `Captioning ${how} ${result.captioned} of ${result.total} image(s), ${result.changed.length} changed.`,
+      );
+      return result;
+    } finally {
+      this.#jobs.kick();
+    }
+  }
+
+  /** @example await services.cancelCaptioning('/art/ink') */
+  async cancelCaptioning(project: string): Promise<void> {
+    this.#captioning.cancel(project);
   }
 
   /**

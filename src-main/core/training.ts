@@ -12,6 +12,7 @@ import type {
   TrainRequest,
 } from '../api/training';
 import { ApiError } from '../api/errors';
+import { targetsOf, type LoRATargetTable } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
 import { exportKohya } from '../lora/export-kohya';
 import { exportPeft } from '../lora/export-peft';
@@ -68,6 +69,21 @@ function loraParamsOf(architecture: FamilyConfig | null, config: TrainConfig): n
   if (!architecture) return 0;
   const targets = unetLoRATargets(architecture, config.targets);
   return targets.reduce((n, t) => n + config.rank * (t.inFeatures + t.outFeatures), 0);
+}
+
+/** LoRA targets of the base model a run folder's `job.json` names; null when there is no run or no model. */
+async function runModelTargets(runDir: string): Promise<LoRATargetTable | null> {
+  let spec: Pick<TrainJobSpec, 'modelPath'>;
+  try {
+    spec = JSON.parse(await readFile(join(runDir, 'job.json'), 'utf8')) as TrainJobSpec;
+  } catch {
+    return null; // an adapter outside a run folder: the family tables decide
+  }
+  try {
+    return targetsOf((await openCheckpoint(spec.modelPath)).config);
+  } catch {
+    return null; // the base model moved or is gone
+  }
 }
 
 export class TrainingService {
@@ -213,7 +229,18 @@ export class TrainingService {
 
   /** Re-exports a run's adapter in the chosen naming and precision, with title and trigger words. */
   static async exportOnly(request: ExportRequest): Promise<ExportedAdapter> {
-    const { adapter } = await loadLoRA(absolute('Adapter', request.adapterPath));
+    const adapterPath = absolute('Adapter', request.adapterPath);
+    // A run's base model names every module its adapter can hold (derived architectures included).
+    const targets = await runModelTargets(dirname(adapterPath));
+    const { adapter, skipped, unknownKeys } = await loadLoRA(adapterPath, targets ? { targets } : {});
+    // NOTE: an adapter with no usable module at all gets the exporter's own reason (e.g. its family is unknown).
+    if (adapter.modules.length && (skipped.length || unknownKeys.length))
+      throw new ApiError(
+        'INVALID_ARGUMENT',
+        `${adapterPath}: ${skipped.length + unknownKeys.length} of its modules would be dropped ` +
+          `(e.g. ${skipped[0]?.stem ?? unknownKeys[0]}: ${skipped[0]?.reason ?? 'unknown key'}). ` +
+          'Export it from its run folder while its base model is still where the run found it.',
+      );
     const out = await outputFile('Save as', request.outPath);
     const dtype = PRECISION_DTYPES[request.precision];
     const words = request.triggerWords ?? [];

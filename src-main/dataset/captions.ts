@@ -56,8 +56,35 @@ export async function editCaptions(imagePaths: readonly string[], op: TagOp): Pr
     op.kind === 'findReplace' && op.regex === true && op.find !== ''
       ? await regexReplaceAll(texts, op.find, op.replace, op.flags)
       : texts.map((text) => applyTagOp(text, op));
+  return writeChanged(imagePaths, paths, previous, next);
+}
+
+/**
+ * Writes new captions for images (generated ones, say); only changed captions are written, and only they go
+ * in the undo record. Example: `const {undo} = await writeCaptions([{imagePath: '/p/dataset/cat.png', caption: 'a cat'}])`.
+ */
+export async function writeCaptions(
+  captions: readonly { imagePath: string; caption: string }[],
+): Promise<CaptionEditResult> {
+  const imagePaths = captions.map((c) => c.imagePath);
+  const paths = imagePaths.map(captionPathFor);
+  const previous = await mapLimit(paths, IO_CONCURRENCY, readCaptionFile);
+  return writeChanged(
+    imagePaths,
+    paths,
+    previous,
+    captions.map((c) => c.caption),
+  );
+}
+
+async function writeChanged(
+  imagePaths: readonly string[],
+  paths: readonly string[],
+  previous: readonly (string | null)[],
+  next: readonly string[],
+): Promise<CaptionEditResult> {
   const results = await mapLimit([...paths.keys()], IO_CONCURRENCY, async (i) => {
-    if (next[i] === texts[i]) return null;
+    if (next[i] === (previous[i] ?? '')) return null;
     await writeFileAtomic(paths[i], next[i]);
     return { imagePath: imagePaths[i], entry: { path: paths[i], previous: previous[i] } };
   });

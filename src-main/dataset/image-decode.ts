@@ -214,3 +214,37 @@ export async function renderTrainingCrop(
     height: info.height,
   };
 }
+
+/**
+ * An image padded to a centred square on `background` (white by default), then resized to `size`×`size`
+ * with a bicubic kernel: the WD tagger's preprocessing (pad first, so the border is resampled as the
+ * authors' reference code does). Example: `(await squareImage('/p/dataset/cat.png', 448)).data.length` → 448·448·3.
+ */
+export async function squareImage(
+  path: string,
+  size: number,
+  options: DecodeOptions = {},
+): Promise<RgbImage> {
+  const background = options.background ?? '#ffffff';
+  const { data, info } = await normalizedImage(path, options)
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const side = Math.max(info.width, info.height);
+  const left = Math.floor((side - info.width) / 2);
+  const top = Math.floor((side - info.height) / 2);
+  // NOTE: sharp resizes before it extends within one pipeline, so padding and resizing are two passes.
+  const padded = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+    .extend({ left, top, right: side - info.width - left, bottom: side - info.height - top, background })
+    .raw()
+    .toBuffer();
+  const pixels = await sharp(padded, { raw: { width: side, height: side, channels: 3 } })
+    .resize(size, size, { fit: 'fill', kernel: 'cubic' })
+    .raw()
+    .toBuffer();
+  return {
+    data: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength),
+    width: size,
+    height: size,
+  };
+}

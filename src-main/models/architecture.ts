@@ -46,6 +46,15 @@ function unetProblems(u: UNetConfig): string[] {
   });
   if (u.attention.some((a, i) => a !== u.transformerDepth[i] > 0))
     problems.push('UNet: a level marked with attention has no transformer blocks');
+  const up = u.upTransformerDepth;
+  if (
+    up &&
+    (up.length !== u.attention.length ||
+      up.some(
+        (layers, i) => layers.length !== u.layersPerBlock + 1 || layers.some((d) => d > 0 !== u.attention[i]),
+      ))
+  )
+    problems.push('UNet: the up-path depths do not give every layer of every attention level a transformer');
   return problems;
 }
 
@@ -84,20 +93,20 @@ export function architectureProblems(config: FamilyConfig): string[] {
   return problems;
 }
 
-/** The CLIP BPE vocabulary prompts are tokenized with (tokenizer.ts: 512 byte tokens, 48,894 merges, 2 specials). */
-const CLIP_VOCAB = 49408;
-
 /**
- * What keeps a buildable model from being sampled or trained (its graphs still build and evaluate).
- * @example usageProblems(tinyPipe) // ['text_encoder: a 1000-token vocabulary …']
+ * What keeps a buildable model from being sampled or trained (its graphs still build and evaluate): a
+ * tokenizer whose ids run past a text encoder's embedding table. `tokenizerVocab` is the size of the
+ * tokenizer prompts will be encoded with (`tokenizerVocabSize`; the CLIP vocabulary unless the model
+ * folder brings its own).
+ * @example usageProblems(tinyPipe, 49408) // ['text_encoder: a 1000-token vocabulary …']
  */
-export function usageProblems(config: FamilyConfig): string[] {
+export function usageProblems(config: FamilyConfig, tokenizerVocab: number): string[] {
   return config.textEncoders
-    .filter((t) => t.vocab < CLIP_VOCAB)
+    .filter((t) => t.vocab < tokenizerVocab)
     .map(
       (t) =>
-        `${t.component}: a ${t.vocab}-token vocabulary, smaller than the ${CLIP_VOCAB}-token CLIP tokenizer prompts ` +
-        'are encoded with (a model with its own small tokenizer cannot be sampled or trained yet)',
+        `${t.component}: a ${t.vocab}-token vocabulary, smaller than the ${tokenizerVocab}-token tokenizer prompts ` +
+        "would be encoded with; put the model's own tokenizer (tokenizer/vocab.json and merges.txt) in its folder",
     );
 }
 
@@ -121,7 +130,14 @@ export function describeArchitecture(config: FamilyConfig): string[] {
   const lines = [
     `UNet: ${levels.length} levels ${list(u.blockOutChannels)}, ${u.layersPerBlock} ResBlock(s) per level, ` +
       `in ${u.inChannels} / out ${u.outChannels} channels`,
-    `  transformer depth per level ${list(u.transformerDepth)}, heads ${list(heads)}, ` +
+    `  transformer depth per level ${list(u.transformerDepth)}` +
+      (u.upTransformerDepth
+        ? ` (up path ${[...u.upTransformerDepth]
+            .reverse()
+            .map((layers) => list(layers))
+            .join(' | ')})`
+        : '') +
+      `, heads ${list(heads)}, ` +
       (u.midBlock ? `mid block depth ${u.midTransformerDepth} (${midHeads} heads)` : 'no mid block'),
     `  cross-attention ${u.crossAttentionDim} wide, ${u.useLinearProjection ? 'linear' : '1×1-conv'} projections, ` +
       `${u.normGroups} norm groups` +

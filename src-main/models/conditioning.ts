@@ -11,6 +11,8 @@ import type { ComponentName } from './keymap/ldm';
 import { buildTextEncoder, type TextParamSource } from './text-encoder';
 import { TOKENIZER_SPECS, tokenizeForCLIP, type CLIPTokenizer } from './tokenizer';
 import { componentOf, type OpenedCheckpoint } from './weights';
+import { usageProblems } from './architecture';
+import { ArchitectureError } from './derive-diffusers';
 
 /** How a family turns encoder states into conditioning. */
 export interface FamilyConditioning {
@@ -121,6 +123,9 @@ export class Encoder {
     private readonly options: EncoderOptions = {},
   ) {
     this.clipSkip = options.clipSkip ?? 1;
+    const short = usageProblems(config, tokenizer.vocabSize);
+    if (short.length)
+      throw new ArchitectureError(`cannot encode prompts for this model: ${short.join('; ')}`);
     this.graph = buildConditioning(new Graph(), config, weights, this.clipSkip);
   }
 

@@ -48,7 +48,6 @@ const UNET_FIXED: readonly [string, unknown][] = [
   ['conv_out_kernel', 3],
   ['downsample_padding', 1],
   ['mid_block_scale_factor', 1],
-  ['reverse_transformer_layers_per_block', null],
 ];
 
 function checkFixed(j: Json, where: string, table: readonly [string, unknown][]): void {
@@ -68,6 +67,58 @@ function perLevel(j: Json, key: string, fallback: number, levels: number): numbe
   if (v.length !== levels)
     throw new ArchitectureError(`${WHERE_UNET}: ${key} has ${v.length} entries for ${levels} levels`);
   return v;
+}
+
+const isDepthList = (x: unknown): x is (number | number[])[] =>
+  Array.isArray(x) && x.every((d) => isInt(d) || isIntList(d));
+
+/** Down-path depth per level; a per-layer list inside a level (asymmetric UNets) must repeat one depth. */
+function downDepths(j: Json, levels: number): number[] {
+  const raw = j.transformer_layers_per_block;
+  if (!Array.isArray(raw) || !raw.some(Array.isArray))
+    return perLevel(j, 'transformer_layers_per_block', 1, levels);
+  if (!isDepthList(raw) || raw.length !== levels)
+    throw new ArchitectureError(
+      `${WHERE_UNET}: transformer_layers_per_block = ${JSON.stringify(raw)} is not supported`,
+    );
+  return raw.map((d, i) => {
+    const layers = typeof d === 'number' ? [d] : d;
+    if (!layers.every((x) => x === layers[0]))
+      throw new ArchitectureError(
+        `${WHERE_UNET}: transformer_layers_per_block gives level ${i} the depths ${layers.join(', ')}; Tessera builds one depth per down level`,
+      );
+    return layers[0];
+  });
+}
+
+/**
+ * Up-path depth per level (level order) and layer from `reverse_transformer_layers_per_block` (up-block order,
+ * SSD-1B and Segmind Vega); null when the up path mirrors the down path.
+ */
+function upDepths(j: Json, levels: number, layersPerBlock: number): number[][] | null {
+  const raw = j.reverse_transformer_layers_per_block;
+  if (raw === undefined || raw === null) return null;
+  if (!isDepthList(raw) || raw.length !== levels)
+    throw new ArchitectureError(
+      `${WHERE_UNET}: reverse_transformer_layers_per_block = ${JSON.stringify(raw)} is not a depth per up block`,
+    );
+  const perLayer = raw.map((d) => (typeof d === 'number' ? Array<number>(layersPerBlock + 1).fill(d) : d));
+  if (perLayer.some((d) => d.length !== layersPerBlock + 1))
+    throw new ArchitectureError(
+      `${WHERE_UNET}: reverse_transformer_layers_per_block needs ${layersPerBlock + 1} depths per up block`,
+    );
+  return perLayer.reverse();
+}
+
+/** The up depths only where they differ from the down path, so both layouts derive the same config. */
+function mirrorOrOwn(
+  up: number[][] | null,
+  depth: number[],
+  attention: boolean[],
+): { upTransformerDepth?: number[][] } {
+  const own = up?.map((layers, i) => layers.map((d) => (attention[i] ? d : 0)));
+  const mirrored = !own || own.every((layers, i) => layers.every((d) => d === (attention[i] ? depth[i] : 0)));
+  return mirrored ? {} : { upTransformerDepth: own };
 }
 
 /** A head count per level → the simplest rule that says the same (SD1 count, SD2/SDXL width, or a list). */
@@ -135,12 +186,8 @@ export function unetFromDiffusers(j: Json): UNetConfig {
   const layers = perLevel(j, 'layers_per_block', 2, levels);
   if (!layers.every((l) => l === layers[0]))
     throw new ArchitectureError(`${WHERE_UNET}: layers_per_block differs per level (${layers.join(', ')})`);
-  const rawDepth = j.transformer_layers_per_block;
-  if (Array.isArray(rawDepth) && rawDepth.some(Array.isArray))
-    throw new ArchitectureError(
-      `${WHERE_UNET}: transformer_layers_per_block gives a depth per layer inside a level; Tessera builds one depth per level`,
-    );
-  const depth = perLevel(j, 'transformer_layers_per_block', 1, levels);
+  const depth = downDepths(j, levels);
+  const up = upDepths(j, levels, layers[0]);
   const heads = j.num_attention_heads ?? j.attention_head_dim ?? 8;
   if (!(isInt(heads) || isIntList(heads)) || (Array.isArray(heads) && heads.length !== levels))
     throw new ArchitectureError(
@@ -154,6 +201,7 @@ export function unetFromDiffusers(j: Json): UNetConfig {
     layersPerBlock: layers[0],
     attention,
     transformerDepth: depth.map((d, i) => (attention[i] ? d : 0)),
+    ...mirrorOrOwn(up, depth, attention),
     midBlock,
     // NOTE: diffusers gives the mid block the last level's depth and head count.
     midTransformerDepth: midBlock ? depth[levels - 1] : 0,

@@ -101,22 +101,26 @@ function uniform<T>(values: T[], what: string): T {
   return values[0];
 }
 
-function checkUpPath(shape: ShapeOf, attention: boolean[], depth: number[], L: number): void {
+/** Transformer depth of each up-path attention block per level and layer; a level with attention needs it on every layer. */
+function upPathDepths(shape: ShapeOf, attention: boolean[], L: number): number[][] {
   const levels = attention.length;
+  const depths: number[][] = Array.from({ length: levels }, () => []);
   for (let k = 0; k < levels; k++) {
     const level = levels - 1 - k;
     for (let j = 0; j <= L; j++) {
       const at = `${LDM_UNET_PREFIX}output_blocks.${k * (L + 1) + j}`;
       need(shape, `${at}.0.out_layers.3.weight`, 'UNet');
       const d = attentionAt(shape, `${at}.1`).depth;
-      if (d !== depth[level])
+      if (d > 0 !== attention[level])
         throw new ArchitectureError(
-          `the UNet's up path does not mirror its down path: ${at}.1 has ${d} transformer blocks, level ${level} has ${depth[level]}`,
+          `the UNet's up path does not mirror its down path: ${at}.1 ${d ? 'has' : 'lacks'} attention, level ${level} ${attention[level] ? 'has' : 'lacks'} it`,
         );
+      depths[level].push(d);
     }
   }
   const extra = `${LDM_UNET_PREFIX}output_blocks.${levels * (L + 1)}.0.out_layers.3.weight`;
   if (shape(extra)) throw new ArchitectureError(`the UNet has more output blocks than its down path needs`);
+  return depths;
 }
 
 function midOf(shape: ShapeOf): { midBlock: boolean; depth: number; attn: Omit<Block, 'out'> } {
@@ -160,7 +164,8 @@ export function unetFromKeys(shape: ShapeOf, defaults: UNetConfig): UNetConfig {
     ),
   );
   const attention = depth.map((d) => d > 0);
-  checkUpPath(shape, attention, depth, L);
+  const up = upPathDepths(shape, attention, L);
+  const mirrored = up.every((layers, level) => layers.every((d) => d === depth[level]));
   const mid = midOf(shape);
   const blocks = [...levels.flat(), { out: 0, ...mid.attn }].filter((b) => b.depth > 0);
   const label = shape(`${LDM_UNET_PREFIX}label_emb.0.0.weight`);
@@ -175,6 +180,7 @@ export function unetFromKeys(shape: ShapeOf, defaults: UNetConfig): UNetConfig {
     layersPerBlock: L,
     attention,
     transformerDepth: depth,
+    ...(mirrored ? {} : { upTransformerDepth: up }),
     midBlock: mid.midBlock,
     midTransformerDepth: mid.depth,
     headRule: defaults.headRule,

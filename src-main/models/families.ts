@@ -22,6 +22,11 @@ export interface UNetConfig {
   attention: readonly boolean[];
   /** Transformer blocks per attention block, per level (0 where the level has no attention). */
   transformerDepth: readonly number[];
+  /**
+   * Transformer blocks of each up-path attention block, per level (level order) and layer (layersPerBlock + 1),
+   * where the up path does not mirror the down path (SSD-1B, Segmind Vega); absent: each level's down depth.
+   */
+  upTransformerDepth?: readonly (readonly number[])[];
   /** Whether the UNet has a mid block (ResBlock, SpatialTransformer, ResBlock); distilled UNets may not. */
   midBlock: boolean;
   /** Transformer blocks in the mid block (0 when there is none). */
@@ -377,6 +382,11 @@ export function attentionHeads(config: UNetConfig, level: number): number {
   if (rule.kind === 'heads') return rule.heads;
   if (rule.kind === 'levels') return rule.heads[level];
   return config.blockOutChannels[level] / rule.headDim;
+}
+
+/** Transformer blocks of up-path layer `j` at `level`. @example upDepth(FAMILIES.sdxl.unet, 2, 0) === 10 */
+export function upDepth(config: UNetConfig, level: number, j: number): number {
+  return config.upTransformerDepth?.[level][j] ?? config.transformerDepth[level];
 }
 
 /** Width of the time embedding (4 × the first block width). @example timeEmbedDim(FAMILIES.sd1.unet) === 1280 */

@@ -1,7 +1,7 @@
 // "Inspect a model": one ModelInfo for a single-file checkpoint, a LoRA file or a diffusers folder, from
 // safetensors headers only (plus one LoRA alpha scalar). Refuses pickles. Layouts: reference §E.1, §E.6.
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ComponentInfo, ModelInfo } from '../api/contract';
 import { readTensorF32, type SafetensorsHeader, type TensorEntry } from '../formats/safetensors/index';
 import { describeArchitecture, usageProblems } from './architecture';
@@ -12,6 +12,7 @@ import { ModelFormatError } from './errors';
 import { FAMILIES, FAMILY_IDS } from './families';
 import { diffusersKeys, DIFFUSERS_WEIGHT_STEMS } from './keymap/diffusers';
 import { singleFileComponents, type ComponentName } from './keymap/ldm';
+import { tokenizerVocabSize } from './tokenizer-files';
 
 const COMPONENTS: ComponentName[] = ['unet', 'vae', 'text_encoder', 'text_encoder_2'];
 
@@ -76,10 +77,10 @@ function completeness(name: string, have: Tensors, want: { key: string; shape: n
   return out;
 }
 
-function refusalOf(d: Detection, problems: string[]): string | null {
+function refusalOf(d: Detection, problems: string[], tokenizerVocab: number): string | null {
   if (d.refusal) return d.refusal;
   if (problems.length) return `its tensors do not cover the model: ${problems.join('; ')}`;
-  const unusable = d.architecture ? usageProblems(d.architecture) : [];
+  const unusable = d.architecture ? usageProblems(d.architecture, tokenizerVocab) : [];
   return unusable.length ? unusable.join('; ') : null;
 }
 
@@ -107,6 +108,7 @@ function splitSingleFile(tensors: Tensors): {
 function singleFileInfo(
   header: SafetensorsHeader,
   d: Detection,
+  tokenizerVocab: number,
 ): Pick<ModelInfo, 'components' | 'warnings' | 'refusal'> {
   const { parts, ignored } = splitSingleFile(header.tensors);
   const warnings = [...d.warnings];
@@ -129,7 +131,7 @@ function singleFileInfo(
     const part = parts.get(name) ?? new Map();
     return { name, present: part.size > 0, ...countOf(part.values()) };
   });
-  return { components, warnings, refusal: refusalOf(d, problems) };
+  return { components, warnings, refusal: refusalOf(d, problems, tokenizerVocab) };
 }
 
 async function inspectFile(path: string): Promise<ModelInfo> {
@@ -140,7 +142,7 @@ async function inspectFile(path: string): Promise<ModelInfo> {
     : detectCheckpoint(header.tensors, header.metadata);
   const { components, warnings, refusal } = isLoRA
     ? { components: loraComponents(header), warnings: detection.warnings, refusal: detection.refusal }
-    : singleFileInfo(header, detection);
+    : singleFileInfo(header, detection, await tokenizerVocabSize({ modelDir: dirname(path) }));
   const lora = 'lora' in detection ? (detection as { lora: ModelInfo['lora'] }).lora : null;
   return {
     path,
@@ -224,7 +226,7 @@ async function inspectFolder(dir: string): Promise<ModelInfo> {
   return {
     path: dir,
     ...summaryOf(detection),
-    refusal: refusalOf(detection, problems),
+    refusal: refusalOf(detection, problems, await tokenizerVocabSize({ modelDir: dir })),
     components,
     ...totals(all),
     fileBytes,
@@ -242,6 +244,18 @@ async function inspectFolder(dir: string): Promise<ModelInfo> {
 export async function inspectModel(path: string): Promise<ModelInfo> {
   const info = await stat(path);
   return info.isDirectory() ? inspectFolder(path) : inspectFile(path);
+}
+
+/**
+ * {@link inspectModel}, refusing a model that cannot be sampled or trained with the reason the Start screen
+ * shows, before any work starts. `verb` names the work in the message.
+ * @example await assertUsableModel('/models/tiny-pipe.safetensors', 'trained on') // throws ModelFormatError
+ */
+export async function assertUsableModel(path: string, verb = 'used'): Promise<ModelInfo> {
+  const info = await inspectModel(path);
+  if (info.refusal)
+    throw new ModelFormatError(path, 'unusable', `${path} cannot be ${verb}: ${info.refusal}`);
+  return info;
 }
 
 export { readHeader } from './checkpoint-files';

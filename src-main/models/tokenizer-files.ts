@@ -2,7 +2,7 @@
 // the copy that ships with the app in resources/clip-bpe/) and builds a CLIPTokenizer from it. Never touches the
 // network. File names follow diffusers folders and OpenAI CLIP `clip/`.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -119,6 +119,38 @@ export async function loadTokenizer(opts: LoadTokenizerOptions): Promise<CLIPTok
   }
   const searched = tokenizerSearchPaths(opts);
   throw new TokenizerFilesError(notFoundMessage(opts, searched), searched);
+}
+
+/** The CLIP BPE vocabulary every shipped or OpenAI source gives (256 bytes ×2, 48,894 merges, 2 specials). */
+export const CLIP_VOCAB_SIZE = 49408;
+
+/**
+ * How many token ids the tokenizer {@link loadTokenizer} would pick can produce, without building it: the
+ * entries of the model's own `tokenizer/vocab.json` when that comes first, else the CLIP vocabulary.
+ *
+ * @example
+ * await tokenizerVocabSize({ modelDir: '/models/tiny-pipe' }); // 1000 (its own tokenizer/vocab.json)
+ */
+export async function tokenizerVocabSize(opts: LoadTokenizerOptions): Promise<number> {
+  for (const source of tokenizerSources(opts)) {
+    if (source.kind !== 'hf') return CLIP_VOCAB_SIZE;
+    const vocab = await readIfExists(source.vocab);
+    if (vocab && (await readIfExists(source.merges)))
+      return Object.keys(JSON.parse(vocab.toString('utf8')) as object).length;
+  }
+  return CLIP_VOCAB_SIZE;
+}
+
+/**
+ * The tokenizer a model's prompts are encoded with: its folder's own (a diffusers folder, or the folder
+ * holding a single file), else the app cache's, else the shipped CLIP vocabulary.
+ *
+ * @example
+ * const tok = await loadModelTokenizer('/models/v1-5.safetensors', '/cache');
+ */
+export async function loadModelTokenizer(modelPath: string, cacheDir?: string): Promise<CLIPTokenizer> {
+  const modelDir = (await stat(modelPath)).isDirectory() ? modelPath : path.dirname(modelPath);
+  return loadTokenizer({ modelDir, ...(cacheDir ? { cacheDir } : {}) });
 }
 
 async function tryLoad(source: Source, options: CLIPTokenizerOptions): Promise<CLIPTokenizer | null> {

@@ -119,13 +119,18 @@ export class CLIPTokenizer {
   /**
    * Builds the tokenizer from OpenAI's merges file (`bpe_simple_vocab_16e6.txt`, gunzipped), or HF `merges.txt`:
    * the vocabulary is the 256 byte symbols, their `</w>` forms, one token per merge, then the two specials.
+   * `mergeCount` keeps only the first merges (the small vocabularies of test pipelines).
    *
    * @example
    * const tok = CLIPTokenizer.fromMerges(mergesText);
    * tok.bos; // 49406
    */
-  static fromMerges(mergesText: string, options: CLIPTokenizerOptions = {}): CLIPTokenizer {
-    const merges = parseMerges(mergesText.split('\n').slice(1, MERGE_COUNT + 1));
+  static fromMerges(
+    mergesText: string,
+    options: CLIPTokenizerOptions = {},
+    mergeCount = MERGE_COUNT,
+  ): CLIPTokenizer {
+    const merges = parseMerges(mergesText.split('\n').slice(1, Math.min(mergeCount, MERGE_COUNT) + 1));
     const { chars } = byteAlphabet();
     const pieces = [...chars, ...chars.map((c) => `${c}</w>`), ...merges.map(([a, b]) => a + b), START, END];
     return new CLIPTokenizer(new Map(pieces.map((p, i) => [p, i])), merges, options);
@@ -154,6 +159,20 @@ export class CLIPTokenizer {
         .slice(1, MERGE_COUNT + 1),
     );
     return new CLIPTokenizer(vocab, merges, options);
+  }
+
+  /**
+   * The vocabulary and merges as a diffusers folder's `tokenizer/vocab.json` and `tokenizer/merges.txt` hold them.
+   *
+   * @example
+   * const { vocabJson, mergesText } = CLIPTokenizer.fromMerges(text, {}, 486).toHF(); // a 1000-token vocab.json
+   */
+  toHF(): { vocabJson: string; mergesText: string } {
+    const vocab = Object.fromEntries([...this.vocab].sort((a, b) => a[1] - b[1]));
+    return {
+      vocabJson: JSON.stringify(vocab),
+      mergesText: `#version: 0.2\n${[...this.ranks.keys()].join('\n')}\n`,
+    };
   }
 
   /** The id of one BPE piece (`',</w>'`, `'cat</w>'`), or undefined when it is not in the vocabulary. */

@@ -2,7 +2,7 @@
 // scopes ARE the LDM checkpoint keys (`input_blocks.4.1.transformer_blocks.0.attn2.to_k`), so weights load by
 // name and a LoRA adapter finds its targets by `g.scopeName`. Architecture facts: reference §E.2–E.3, §G.2.
 import { nn, type Graph, type Node } from '../engine';
-import { attentionHeads, timeEmbedDim, type UNetConfig } from './families';
+import { attentionHeads, timeEmbedDim, upDepth, type UNetConfig } from './families';
 import type { ComponentWeights } from './weights';
 
 export type UNetWeights = Pick<ComponentWeights, 'param'>;
@@ -243,9 +243,7 @@ export function buildUNet(g: Graph, config: UNetConfig, weights: UNetWeights, in
         let slot = 1;
         if (config.attention[level]) {
           const heads = attentionHeads(config, level);
-          y = at(x, slot++, () =>
-            spatialTransformer(x, y, context, out, config.transformerDepth[level], heads),
-          );
+          y = at(x, slot++, () => spatialTransformer(x, y, context, out, upDepth(config, level, j), heads));
         }
         if (j === L && level > 0)
           y = at(x, slot, () => conv(x, 'conv', nn.upsampleNearest2x(g, y), out, out, 3));

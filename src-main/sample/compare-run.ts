@@ -1,8 +1,9 @@
 // Renders a compare grid with a real model: each prompt (kohya prompt-file options) for each column — the
 // base model, or an adapter file at a strength — with the prompt's own seed, so columns differ only by the
-// adapter. Writes the contact sheet PNG and its cell table (JSON) for the gallery.
+// adapter. Writes the contact sheet PNG, each cell as its own PNG (with its parameters) and the cell table
+// (JSON) the gallery browses.
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { LoRAAdapter } from '../lora/adapter-weights';
 import { targetsOf } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
@@ -15,7 +16,7 @@ import { requestFromPrompt, txt2img } from './txt2img';
 export interface CompareOptions {
   /** Seed for prompts that set none. */
   seed: number;
-  /** Writes `<out>.png` and `<out>.json` when given. */
+  /** Writes `<out>.png`, `<out>.json` and the cells as `<out>-cells/r<row>-c<column>.png` when given. */
   out?: string;
 }
 
@@ -41,7 +42,10 @@ export async function compareRun(
         }
         model.setLoRA(adapter, column.lora.strength);
       } else model.setLoRA(null);
-      const { png } = await txt2img(model, requestFromPrompt(p, options.seed));
+      // The cell's parameters name the adapter as A1111 would (<lora:name:strength>), so a copied cell reproduces.
+      const { path, strength } = column.lora ?? { path: '', strength: 0 };
+      const lora = strength !== 0 ? { lora: { name: basename(path, extname(path)), strength } } : {};
+      const { png } = await txt2img(model, { ...requestFromPrompt(p, options.seed), ...lora });
       return png;
     },
   );
@@ -50,11 +54,23 @@ export async function compareRun(
     // A run with prompts but previews off has no samples/ folder yet.
     await mkdir(dirname(options.out), { recursive: true });
     await writeFileAtomic(`${options.out}.png`, grid.png);
-    const cells = grid.cells.map(({ row, column, prompt, label }) => ({ row, column, prompt, label }));
+    const cellsDir = `${basename(options.out)}-cells`;
+    await mkdir(join(dirname(options.out), cellsDir), { recursive: true });
+    const cells = [];
+    for (const { row, column, prompt, label, png } of grid.cells) {
+      const file = `${cellsDir}/${cellFileName(row, column)}`;
+      await writeFileAtomic(join(dirname(options.out), file), png);
+      cells.push({ row, column, prompt, label, file });
+    }
     await writeFileAtomic(
       `${options.out}.json`,
       JSON.stringify({ columns, prompts: prompts.map((p) => p.prompt), cells }, null, 2),
     );
   }
   return grid;
+}
+
+/** A cell's PNG name inside `<out>-cells/`. @example cellFileName(0, 2) // 'r0-c2.png' */
+export function cellFileName(row: number, column: number): string {
+  return `r${row}-c${column}.png`;
 }

@@ -1,10 +1,9 @@
 // One training run, start to finish, as the worker runs it: open the model, scan the dataset, fill the latent
 // cache, plan and initialise the LoRA, compile one training step per batch shape, run the loop, and export
 // kohya adapters (checkpoints and final) and preview images into the run folder.
-import { ModelFormatError } from '../models/errors';
-import { inspectModel } from '../models/inspect';
+import { assertUsableModel } from '../models/inspect';
 import { appendFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { TensorValue } from '../engine';
 import { devices } from '../engine/runtime/providers';
@@ -16,7 +15,7 @@ import { cachedFileSha256, legacyModelHash } from '../lora/hashes';
 import { loraInputNames, type InjectModule } from '../lora/inject';
 import { continueFromFile, initLoRA, planTargets, type LoRAPlan } from '../lora/plan';
 import { Encoder } from '../models/conditioning';
-import { loadTokenizer } from '../models/tokenizer-files';
+import { loadModelTokenizer } from '../models/tokenizer-files';
 import type { FamilyConfig } from '../models/families';
 import { buildUNet } from '../models/unet';
 import { VAE } from '../models/vae-run';
@@ -147,20 +146,11 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
   await writeFile(join(spec.runDir, 'job.json'), JSON.stringify(spec, null, 2));
 
   stage('Opening the model');
-  const { refusal } = await inspectModel(spec.modelPath); // the same check as the Start screen and the plan
-  if (refusal)
-    throw new ModelFormatError(
-      spec.modelPath,
-      'unusable',
-      `${spec.modelPath} cannot be trained on: ${refusal}`,
-    );
+  await assertUsableModel(spec.modelPath, 'trained on'); // the same check as the Start screen and the plan
   const ckpt = await openCheckpoint(spec.modelPath);
   const family = ckpt.config;
   const isDir = (await stat(spec.modelPath)).isDirectory();
-  const tokenizer = await loadTokenizer({
-    modelDir: isDir ? spec.modelPath : dirname(spec.modelPath),
-    cacheDir: spec.cacheDir,
-  });
+  const tokenizer = await loadModelTokenizer(spec.modelPath, spec.cacheDir);
 
   stage('Reading the dataset');
   const scan = await scanDataset(spec.datasetDir, config.resolution);

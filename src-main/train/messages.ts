@@ -1,8 +1,11 @@
 // The trainer worker's wire protocol: what the app sends (start, pause, resume, cancel) and what the worker
 // reports (progress, checkpoints, samples, logs, the outcome or an error); plus one-off image generation
-// ('generate' → per-step 'preview', then 'generated'). Plain JSON-safe objects only.
+// ('generate' → per-step 'preview', then 'generated'), and captioning ('caption' → one 'captions' per batch,
+// then 'captions-done'). Plain JSON-safe objects only.
+import type { Florence2Task } from '../caption/florence2/tasks';
 import type { ApiErrorCode } from '../api/errors';
-import type { GenerateRequest } from '../api/training';
+import type { CatalogueEntry } from '../caption/types';
+import type { CompareColumn, Comparison, GenerateRequest } from '../api/training';
 import type { DeviceReport } from '../engine/runtime/providers';
 import type { ProviderName } from '../engine/runtime/session';
 import type { TrainConfig } from './config';
@@ -40,9 +43,49 @@ export interface GenerateSpec {
   threads?: number;
 }
 
+/** The captioner's own knobs (tagger thresholds, rating, exclusions; Florence-2 task, beams, length); mode
+ * and prefix are applied by the host. */
+export interface CaptionerSettings {
+  generalThreshold?: number;
+  characterThreshold?: number;
+  rating?: boolean;
+  exclude?: string[];
+  task?: Florence2Task;
+  beams?: number;
+  maxNewTokens?: number;
+}
+
+/** One captioning run: which model from which folder, and the images in the order to caption them. */
+export interface CaptionJobSpec {
+  entry: CatalogueEntry;
+  /** The folder holding the model's files (the app's cache or the user's own). */
+  folder: string;
+  settings: CaptionerSettings;
+  imagePaths: string[];
+  /** Images per captioner call; the host hears about each batch. */
+  batchSize: number;
+  device?: ProviderName;
+  threads?: number;
+}
+
+/** One comparison (prompts × base / adapters at strengths), written as `<out>.png|.json` and `<out>-cells/`. */
+export interface CompareSpec {
+  modelPath: string;
+  /** Prompts in kohya prompt-file syntax. */
+  prompts: string[];
+  columns: CompareColumn[];
+  seed: number;
+  out: string;
+  cacheDir: string;
+  device?: ProviderName;
+  threads?: number;
+}
+
 export type HostMessage =
   | { type: 'start'; job: TrainJobSpec }
   | { type: 'generate'; spec: GenerateSpec }
+  | { type: 'caption'; spec: CaptionJobSpec }
+  | { type: 'compare'; spec: CompareSpec }
   | { type: 'devices' }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -93,12 +136,17 @@ export type WorkerMessage =
   | { type: 'done'; outcome: TrainOutcome }
   | { type: 'preview'; preview: PreviewReport }
   | { type: 'generated'; path: string; parameters: string }
+  | { type: 'compared'; comparison: Comparison }
   | { type: 'devices'; report: DeviceReport }
+  | { type: 'captions'; paths: string[]; captions: string[] }
+  | { type: 'captions-done'; cancelled: boolean }
   | { type: 'failed'; message: string; stack?: string; code?: ApiErrorCode; name?: string };
 
 const HOST_TYPES: readonly HostMessage['type'][] = [
   'start',
   'generate',
+  'caption',
+  'compare',
   'devices',
   'pause',
   'resume',

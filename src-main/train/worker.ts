@@ -1,16 +1,21 @@
 // The trainer worker process entry (child_process.fork, or Electron's utilityProcess): owns every ONNX Runtime
-// session, runs one job or one generation, and reports only by messages (messages.ts). Pause/resume/cancel
-// arrive as messages.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+// session, runs one job, one generation or one captioning run, and reports only by messages (messages.ts).
+// Pause/resume/cancel arrive as messages.
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { codeOf } from '../api/errors';
+import { openCaptioner } from '../caption/index';
 import { devices } from '../engine/runtime/providers';
 import { targetsOf } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
-import { loadTokenizer } from '../models/tokenizer-files';
+import { loadModelTokenizer } from '../models/tokenizer-files';
+import { readComparison } from '../core/run-comparisons';
 import { CheckpointModel } from '../sample/checkpoint-model';
+import { compareRun } from '../sample/compare-run';
+import { parsePromptLine } from '../sample/prompt-file';
 import { txt2img } from '../sample/txt2img';
-import type { GenerateSpec, HostMessage, WorkerMessage } from './messages';
+import { runCaptionJob } from './caption-run';
+import type { CaptionJobSpec, CompareSpec, GenerateSpec, HostMessage, WorkerMessage } from './messages';
 import { isHostMessage, previewReport } from './messages';
 import { runTrainJob } from './job';
 import { PauseGate } from './loop';
@@ -61,21 +66,37 @@ async function start(message: Extract<HostMessage, { type: 'start' }>): Promise<
   finish();
 }
 
-/** One "try a prompt" image: base model or adapter at a strength, previews per step, the PNG on disk. */
-async function generate({ request, cacheDir, device, threads }: GenerateSpec): Promise<void> {
+/** The base model for one-off rendering, on the chosen (or best) device. */
+async function openModel(
+  modelPath: string,
+  { cacheDir, device, threads }: Pick<GenerateSpec, 'cacheDir' | 'device' | 'threads'>,
+): Promise<CheckpointModel> {
   const chosen = await devices(device ? { prefer: [device] } : {});
-  const isDir = (await stat(request.modelPath)).isDirectory();
-  const tokenizer = await loadTokenizer({
-    modelDir: isDir ? request.modelPath : dirname(request.modelPath),
-    cacheDir,
-  });
-  const model = await CheckpointModel.open(request.modelPath, {
+  const tokenizer = await loadModelTokenizer(modelPath, cacheDir);
+  return CheckpointModel.open(modelPath, {
     tokenizer,
     cacheDir: join(cacheDir, 'onnx'),
     providers: [chosen.chosen],
     ...(threads ? { threads } : {}),
     hash: false,
   });
+}
+
+/** A comparison for the Style gallery: every prompt for every column, the cells and sheet on disk. */
+async function compare(spec: CompareSpec): Promise<void> {
+  const model = await openModel(spec.modelPath, spec);
+  try {
+    const prompts = spec.prompts.map((line, i) => parsePromptLine(line, i));
+    await compareRun(model, prompts, spec.columns, { seed: spec.seed, out: spec.out });
+    post({ type: 'compared', comparison: await readComparison(`${spec.out}.json`) });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** One "try a prompt" image: base model or adapter at a strength, previews per step, the PNG on disk. */
+async function generate({ request, ...options }: GenerateSpec): Promise<void> {
+  const model = await openModel(request.modelPath, options);
   if (request.lora) {
     const loaded = await loadLoRA(request.lora.path, { targets: targetsOf(model.ckpt.config) });
     model.setLoRA(loaded.adapter, request.lora.strength);
@@ -94,16 +115,42 @@ async function generate({ request, cacheDir, device, threads }: GenerateSpec): P
   post({ type: 'generated', path: outPath, parameters });
 }
 
+/** Captions a list of images on the best device here (or the one asked for), batch by batch (caption-run.ts). */
+async function caption(spec: CaptionJobSpec): Promise<void> {
+  await runCaptionJob(
+    spec,
+    (s) =>
+      openCaptioner(s.entry, s.folder, {
+        tagger: { ...s.settings, batchSize: s.batchSize },
+        florence2: {
+          ...(s.settings.task ? { task: s.settings.task } : {}),
+          ...(s.settings.beams ? { beams: s.settings.beams } : {}),
+          ...(s.settings.maxNewTokens ? { maxNewTokens: s.settings.maxNewTokens } : {}),
+        },
+        session: s.threads ? { threads: s.threads } : {},
+        provider: s.device ? { prefer: [s.device] } : {},
+      }),
+    post,
+    abort.signal,
+  );
+}
+
 function handle(message: unknown): void {
   if (!isHostMessage(message)) return;
-  if ((message.type === 'start' || message.type === 'generate' || message.type === 'devices') && started)
-    return;
+  const oneOff = ['start', 'generate', 'caption', 'compare', 'devices'].includes(message.type);
+  if (oneOff && started) return; // controls (pause, resume, save, cancel) reach the running task
   if (message.type === 'start') {
     started = true;
     void start(message);
   } else if (message.type === 'generate') {
     started = true;
     generate(message.spec).then(finish, (err: unknown) => (post(failed(err)), finish()));
+  } else if (message.type === 'caption') {
+    started = true;
+    caption(message.spec).then(finish, (err: unknown) => (post(failed(err)), finish()));
+  } else if (message.type === 'compare') {
+    started = true;
+    compare(message.spec).then(finish, (err: unknown) => (post(failed(err)), finish()));
   } else if (message.type === 'devices') {
     started = true;
     devices().then(

@@ -39,9 +39,43 @@ const exporting = {
   outPath: '/o/a.safetensors',
 };
 
+describe('comparison requests', () => {
+  const compare = {
+    modelPath: '/m/sd15.safetensors',
+    runDir: '/art/ink/runs/ink-1',
+    prompts: ['ink, a cat --d 1'],
+    columns: [{ label: 'base' }, { label: '×1', lora: { path: '/r/ink.safetensors', strength: 1 } }],
+    seed: 1,
+  };
+
+  it('passes a well-formed request unchanged', () => {
+    expect(validateArgs('renderComparison', [compare])).toEqual([compare]);
+    expect(validateArgs('listRunAdapters', ['/art/ink/runs/ink-1'])).toEqual(['/art/ink/runs/ink-1']);
+  });
+
+  it('names the bad column, and refuses empty or oversized grids', () => {
+    const badColumn = { ...compare, columns: [{ label: 'x', lora: { path: '/a', strength: 9 } }] };
+    expect(messageOf(() => validateArgs('renderComparison', [badColumn]))).toMatch(
+      /columns\[0\] .*strength must be a number from -4 to 4/,
+    );
+    expect(messageOf(() => validateArgs('renderComparison', [{ ...compare, prompts: [] }]))).toMatch(
+      /at least one prompt/,
+    );
+    const many = { ...compare, prompts: Array.from({ length: 40 }, (_, i) => `p${i}`) };
+    expect(messageOf(() => validateArgs('renderComparison', [many]))).toMatch(/80 images; at most 64/);
+  });
+});
+
+describe('listDirectory', () => {
+  it('shows models or images, nothing else', () => {
+    expect(validateArgs('listDirectory', ['/refs', 'images'])).toEqual(['/refs', 'images']);
+    expect(messageOf(() => validateArgs('listDirectory', ['/refs', 'videos']))).toMatch(/models, images/);
+  });
+});
+
 describe('training argument rows', () => {
   it('has a row for every training method', () => {
-    expect(Object.keys(TRAINING_ARG_SPECS)).toHaveLength(10);
+    expect(Object.keys(TRAINING_ARG_SPECS)).toHaveLength(14);
     expect(validateArgs('checkCompatibility', ['/r/a.safetensors', '/m/sd15.safetensors'])).toHaveLength(2);
     expect(() => validateArgs('checkCompatibility', ['/r/a.safetensors'])).toThrow('modelPath is required');
     expect(GENERATE_SAMPLERS).toContain('dpmpp_2m_karras');

@@ -16,6 +16,8 @@ beforeAll(async () => {
   await writeFile(join(dir, 'a.safetensors'), Buffer.alloc(10));
   await writeFile(join(dir, 'B.CKPT'), Buffer.alloc(3));
   await writeFile(join(dir, 'notes.txt'), 'not a model');
+  await writeFile(join(dir, 'cat.PNG'), Buffer.alloc(4));
+  await writeFile(join(dir, 'dog.webp'), Buffer.alloc(5));
   await symlink(join(dir, 'zeta'), join(dir, 'link-to-zeta'));
   await symlink(join(dir, 'gone'), join(dir, 'broken.safetensors'));
 });
@@ -35,6 +37,17 @@ describe('listModelDirectory', () => {
       ['B.CKPT', 'file', 3],
     ]);
     expect(listing.entries[3].path).toBe(join(dir, 'a.safetensors'));
+  });
+
+  it('lists folders and image files (not models) when importing', async () => {
+    const listing = await listModelDirectory(dir, 'images');
+    expect(listing.entries.map((e) => [e.name, e.kind, e.size])).toEqual([
+      ['link-to-zeta', 'directory', null],
+      ['pipeline', 'diffusers', null],
+      ['zeta', 'directory', null],
+      ['cat.PNG', 'image', 4],
+      ['dog.webp', 'image', 5],
+    ]);
   });
 
   it('knows the parent, and that a root has none', async () => {

@@ -149,6 +149,44 @@ describe('Services: training', () => {
     expect((await services.imageFile(image.path)).contentType).toBe('image/png');
   }, 120_000);
 
+  it("lists the run's adapters and training's comparison, and renders a new comparison in a worker", async () => {
+    // The project's runs: this one, not runs/generated (try-a-prompt images) nor a stray folder.
+    await mkdir(join(project, 'runs', 'not-a-run'), { recursive: true });
+    const runs = await services.listRuns(project);
+    expect(runs.map((r) => [r.dir, r.adapters])).toEqual([[finished.runDir, 2]]);
+    const adapters = await services.listRunAdapters(finished.runDir);
+    expect(adapters.map((a) => [a.label, a.step])).toEqual([
+      ['step 2', 2],
+      ['final', null],
+    ]);
+    expect(adapters.at(-1)!.path).toBe(finished.outcome!.adapterPath);
+    const [trained] = await services.listComparisons(finished.runDir);
+    expect(trained!.columns.map((c) => c.label)).toEqual(['base', 'step 2', 'final ×0.5', 'final ×1']);
+    expect(trained!.cells).toHaveLength(4);
+    const final = adapters.at(-1)!.path;
+    const made = await services.renderComparison({
+      modelPath: paths['tiny-sd1'],
+      runDir: finished.runDir,
+      prompts: ['ink style, a boat --w 32 --h 32 --s 2', 'ink style, a tree --w 32 --h 32 --s 2 --d 9'],
+      columns: [{ label: 'base' }, { label: '×1', lora: { path: final, strength: 1 } }],
+      seed: 5,
+    });
+    expect(made.sheet.startsWith(join(finished.runDir, 'compare') + '/')).toBe(true);
+    expect(made.cells.map((c) => [c.row, c.column, c.label])).toEqual([
+      [0, 0, 'base'],
+      [0, 1, '×1'],
+      [1, 0, 'base'],
+      [1, 1, '×1'],
+    ]);
+    const [base, adapted] = await Promise.all(made.cells.slice(0, 2).map((c) => readFile(c.path)));
+    expect(base!.equals(adapted!)).toBe(false); // the trained adapter changes the image
+    expect((await services.imageFile(made.cells[0]!.path)).contentType).toBe('image/png');
+    expect((await services.listComparisons(finished.runDir))[0]).toEqual(made);
+    await expect(
+      services.renderComparison({ ...made, modelPath: paths['tiny-sd1'], runDir: dir, seed: 1 }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  }, 120_000);
+
   it('reports a generation failure in plain words', async () => {
     await expect(
       services.generateImage({

@@ -7,6 +7,7 @@ import {
   readCaptionFile,
   undoCaptions,
   writeCaption,
+  writeCaptions,
 } from '../../src-main/dataset/captions';
 import { tempDir } from './make-images';
 
@@ -43,6 +44,22 @@ describe('caption sidecars', () => {
     expect(await readFile(join(root.dir, '1.txt'), 'utf8')).toBe('cat, hat');
     expect(await readCaptionFile(join(root.dir, '3.txt'))).toBeNull();
     expect(await readCaption(images[1])).toBe('sks, dog');
+  });
+
+  it('writes generated captions, skipping unchanged ones, and undoes them as one record', async () => {
+    const images = ['1.png', '2.png', '3.png'].map((n) => join(root.dir, n));
+    await writeFile(join(root.dir, '1.txt'), 'old');
+    await writeFile(join(root.dir, '2.txt'), 'same');
+    const result = await writeCaptions(
+      images.map((imagePath, i) => ({ imagePath, caption: ['new', 'same', 'fresh'][i] })),
+    );
+    expect(result.changed).toEqual([images[0], images[2]]);
+    expect(result.undo.entries.map((e) => e.previous)).toEqual(['old', null]);
+    expect(await readCaption(images[2])).toBe('fresh');
+    await undoCaptions(result.undo);
+    expect(await readCaption(images[0])).toBe('old');
+    expect(await readCaption(images[1])).toBe('same');
+    expect(await readCaptionFile(join(root.dir, '3.txt'))).toBeNull();
   });
 
   it('rejects a bad regex before touching any file', async () => {

@@ -7,6 +7,7 @@ import {
   probeImage,
   renderThumbnail,
   renderTrainingCrop,
+  squareImage,
   verifyDecodes,
 } from '../../src-main/dataset/image-decode';
 import { makeZoo, tempDir, TEST_PIXEL_LIMIT } from './make-images';
@@ -94,5 +95,31 @@ describe('image-decode on real files', () => {
     expect(plain.data[0]).toBeLessThan(plain.data[255 * 3]);
     expect(mirrored.data[0]).toBe(plain.data[255 * 3]);
     expect(mirrored.data[255 * 3]).toBe(plain.data[0]);
+  });
+});
+
+describe('squareImage (the WD tagger input)', () => {
+  it('pads to a centred square on white, then resizes', async () => {
+    const root = await tempDir('square');
+    try {
+      const path = join(root.dir, 'strip.png');
+      const red = Buffer.alloc(4 * 2 * 3);
+      for (let p = 0; p < 8; p++) red[p * 3] = 255;
+      await sharp(red, { raw: { width: 4, height: 2, channels: 3 } })
+        .png()
+        .toFile(path);
+      const { data } = await squareImage(path, 4);
+      const row = (y: number) => Array.from(data.subarray(y * 12, y * 12 + 3));
+      expect([row(0), row(1), row(2), row(3)]).toEqual([
+        [255, 255, 255],
+        [255, 0, 0],
+        [255, 0, 0],
+        [255, 255, 255],
+      ]);
+      const big = await squareImage(path, 448);
+      expect([big.width, big.height, big.data.length]).toEqual([448, 448, 448 * 448 * 3]);
+    } finally {
+      await root.cleanup();
+    }
   });
 });

@@ -97,6 +97,23 @@ describe('Model screen (web mode)', () => {
     expect(existsSync(SCREENSHOT)).toBe(true);
   });
 
+  it('refuses a model it cannot train on and says why; accepts an architecture read from the file', async () => {
+    const inspect = async (path: string) => {
+      await page.getByLabel('Model file or diffusers folder').fill(path);
+      await page.getByRole('button', { name: 'Inspect' }).click();
+      await expect.poll(() => page.locator('article.report').textContent()).toContain(path.split('/').pop());
+    };
+    // The test-pipeline shape without its own tokenizer: CLIP's token ids would run past its 1000-row table.
+    await inspect(models['tiny-pipe']);
+    await expect
+      .poll(() => page.getByTestId('model-refusal').textContent())
+      .toMatch(/cannot train on this model: text_encoder: a 1000-token vocabulary.*tokenizer\/vocab\.json/);
+    // A distilled UNet (no mid block, a level without attention): derived from its diffusers config, accepted.
+    await inspect(models['tiny-distilled-diffusers']);
+    await expect.poll(() => page.getByTestId('family-label').textContent()).toMatch(/\(own architecture\)$/);
+    expect(await page.getByTestId('model-refusal').count()).toBe(0);
+  });
+
   it('sets the CPU threads for later runs, and shows the choice when the page opens again', async () => {
     await page.goto(server.url);
     const threads = page.getByLabel('CPU threads');

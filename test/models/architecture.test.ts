@@ -7,11 +7,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Graph, type Node, type TensorValue } from '../../src-main/engine';
 import { compileGraph } from '../../src-main/engine/runtime/compile';
-import { architectureProblems, describeArchitecture } from '../../src-main/models/architecture';
+import {
+  architectureProblems,
+  describeArchitecture,
+  usageProblems,
+} from '../../src-main/models/architecture';
 import { detectCheckpoint, detectDiffusers } from '../../src-main/models/detect';
 import { architectureFromKeys } from '../../src-main/models/derive-keys';
 import { FAMILIES, FAMILY_IDS, type FamilyConfig, type FamilyId } from '../../src-main/models/families';
-import { inspectModel } from '../../src-main/models/inspect';
+import { assertUsableModel, inspectModel } from '../../src-main/models/inspect';
 import { clipKeys } from '../../src-main/models/keymap/clip';
 import { clipTextConfig, diffusersKeys, diffusersUNetConfig } from '../../src-main/models/keymap/diffusers';
 import { singleFileKeys } from '../../src-main/models/keymap/ldm';
@@ -102,6 +106,10 @@ describe('full-size architectures derive exactly', () => {
       '  transformer depth per level 0/2/10, heads -/10/20, mid block depth 10 (20 heads)',
     );
     expect(lines.join('\n')).toMatch(/text_encoder_2: OpenCLIP 32 layers × 1280 wide, 20 heads/);
+    // An up path that does not mirror the down path (SSD-1B, Segmind Vega) is listed per up block and layer.
+    expect(describeArchitecture(TINY_VARIANTS['tiny-sdxl-depths'])[1]).toBe(
+      '  transformer depth per level 0/2/1 (up path 2/1/1 | 1/2/1 | 0/0/0), heads -/4/4, mid block depth 1 (4 heads)',
+    );
   });
 });
 
@@ -114,7 +122,11 @@ describe('what cannot be built is refused at detection', () => {
       /down block type SimpleCrossAttnDownBlock2D/,
     ],
     [{ up_block_types: ['UpBlock2D', 'UpBlock2D', 'UpBlock2D'] }, /do not mirror the down blocks/],
-    [{ transformer_layers_per_block: [[1, 1], [1, 2], 1] }, /depth per layer inside a level/],
+    [
+      { transformer_layers_per_block: [[1, 1], [1, 2], 1] },
+      /gives level 1 the depths 1, 2; Tessera builds one depth per down level/,
+    ],
+    [{ reverse_transformer_layers_per_block: [[1, 1], 1, 1] }, /needs 3 depths per up block/],
     [{ mid_block_type: 'UNetMidBlock2D' }, /mid_block_type "UNetMidBlock2D"/],
     [{ class_embed_type: 'timestep' }, /class_embed_type = "timestep" is not supported/],
     [{ attention_head_dim: 3 }, /32 channels do not split into 3 attention heads/],
@@ -222,8 +234,10 @@ describe('tiny variants in both layouts', () => {
       for (const path of [paths[name], paths[`${name}-diffusers`]]) {
         const info = await inspectModel(path);
         labels.push(info.familyLabel);
-        // The test-pipeline shape has a 1000-token vocabulary: it builds and runs, but prompts cannot be encoded.
-        if (name === 'tiny-pipe') expect(info.refusal).toMatch(/text_encoder: a 1000-token vocabulary/);
+        // The test-pipeline shape has a 1000-token vocabulary: its diffusers folder brings that tokenizer, the bare
+        // single file does not, so CLIP's ids would run past its embedding table.
+        if (path === paths['tiny-pipe'])
+          expect(info.refusal).toMatch(/text_encoder: a 1000-token vocabulary/);
         else expect(info.refusal).toBeNull();
         expect(info.architecture).toEqual(describeArchitecture(config));
         const ckpt = await openCheckpoint(path);
@@ -255,5 +269,18 @@ describe('tiny variants in both layouts', () => {
       expect(extra.unet.length).toBe(plain.unet.length);
       expect(Buffer.from(extra.unet.buffer).equals(Buffer.from(plain.unet.buffer))).toBe(false);
     }
+  });
+
+  it('a model is usable when the tokenizer prompts are encoded with fits every text encoder', async () => {
+    const pipe = TINY_VARIANTS['tiny-pipe'];
+    expect(usageProblems(pipe, 1000)).toEqual([]);
+    expect(usageProblems(pipe, 49408)).toEqual([
+      expect.stringMatching(/^text_encoder: a 1000-token vocabulary, smaller than the 49408-token tokenizer/),
+    ]);
+    expect(usageProblems(FAMILIES.sdxl, 49408)).toEqual([]);
+    await expect(assertUsableModel(paths['tiny-pipe'], 'sampled')).rejects.toThrow(
+      /tiny-pipe\.safetensors cannot be sampled: text_encoder: a 1000-token vocabulary/,
+    );
+    expect((await assertUsableModel(paths['tiny-pipe-diffusers'])).refusal).toBeNull();
   });
 });

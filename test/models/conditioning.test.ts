@@ -14,6 +14,7 @@ import {
 } from '../../src-main/models/conditioning';
 import { FAMILIES } from '../../src-main/models/families';
 import { buildTextEncoder } from '../../src-main/models/text-encoder';
+import { loadModelTokenizer } from '../../src-main/models/tokenizer-files';
 import { componentOf, openCheckpoint, type OpenedCheckpoint } from '../../src-main/models/weights';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
 import { testTokenizer } from '../fixtures/tokenizer';
@@ -112,6 +113,21 @@ describe('the family table', () => {
 });
 
 describe('Encoder on tiny checkpoints', () => {
+  it('refuses a tokenizer whose ids run past the text encoder; the model’s own tokenizer encodes', async () => {
+    const pipe = await openCheckpoint(paths['tiny-pipe-diffusers']);
+    expect(() => Encoder.fromCheckpoint(pipe, tok)).toThrow(
+      /cannot encode prompts for this model: text_encoder: a 1000-token vocabulary/,
+    );
+    const own = Encoder.fromCheckpoint(pipe, await loadModelTokenizer(paths['tiny-pipe-diffusers']), {
+      cacheDir: join(dir, 'onnx'),
+    });
+    encoders.push(own);
+    const c = await own.encode('a photo of a cat');
+    expect(c.shape).toEqual([1, 77, 32]);
+    expect(Math.max(...c.ids[0][0])).toBeLessThan(1000);
+    expect(c.context.every(Number.isFinite)).toBe(true);
+  });
+
   it('SD1: a short prompt is one 77-token row, last layer with final LN', async () => {
     const e = encoder('tiny-sd1');
     const c = await e.encode('a photo of a cat');

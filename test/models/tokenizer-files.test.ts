@@ -10,9 +10,12 @@ import {
   CLIP_BPE_FILE,
   CLIP_MERGES_FILE,
   TokenizerFilesError,
+  CLIP_VOCAB_SIZE,
   bundledVocabDir,
+  loadModelTokenizer,
   loadTokenizer,
   tokenizerSearchPaths,
+  tokenizerVocabSize,
 } from '../../src-main/models/tokenizer-files';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -126,5 +129,30 @@ describe('loadTokenizer', () => {
     expect(message).toContain(CLIP_BPE_FILE);
     expect(message).toContain('tokenizer/vocab.json');
     expect(message).toContain('reinstall');
+  });
+});
+
+describe('the tokenizer a model brings', () => {
+  it('a folder with its own tokenizer/ is read for its size and used for single files beside it', async () => {
+    const dir = path.join(tmp, 'own-tokenizer');
+    await mkdir(path.join(dir, 'tokenizer'), { recursive: true });
+    const { vocabJson, mergesText: merges } = (await loadTokenizer({ resourceDir: sharedBpe })).toHF();
+    const small = JSON.parse(vocabJson) as Record<string, number>;
+    const kept = Object.fromEntries(Object.entries(small).filter(([, id]) => id < 600 || id >= 49406));
+    await writeFile(path.join(dir, 'tokenizer', 'vocab.json'), JSON.stringify(kept));
+    await writeFile(path.join(dir, 'tokenizer', 'merges.txt'), merges);
+    expect(await tokenizerVocabSize({ modelDir: dir })).toBe(602);
+    await writeFile(path.join(dir, 'model.safetensors'), '');
+    const tok = await loadModelTokenizer(path.join(dir, 'model.safetensors'));
+    expect(tok.vocabSize).toBe(602);
+    expect((await loadModelTokenizer(dir)).vocabSize).toBe(602);
+  });
+
+  it('without one, the CLIP vocabulary prompts are encoded with', async () => {
+    const dir = path.join(tmp, 'no-tokenizer');
+    await mkdir(dir, { recursive: true });
+    expect(await tokenizerVocabSize({ modelDir: dir })).toBe(CLIP_VOCAB_SIZE);
+    expect(CLIP_VOCAB_SIZE).toBe(49408);
+    expect((await loadModelTokenizer(dir)).vocabSize).toBe(CLIP_VOCAB_SIZE);
   });
 });

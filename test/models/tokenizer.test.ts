@@ -234,3 +234,21 @@ describe('tokenizeForCLIP', () => {
     expect(() => tokenizeForCLIP(tok, 'cat', { pad: 'eos', maxLength: 2 })).toThrow(/maxLength/);
   });
 });
+
+describe('a test pipeline’s small vocabulary', () => {
+  it('fromMerges keeps only the first merges; toHF writes files fromHF reads back to the same tokenizer', () => {
+    const small = CLIPTokenizer.fromMerges(mergesText, {}, 486);
+    expect(small.vocabSize).toBe(1000); // 256 bytes, their </w> forms, 486 merges, 2 specials
+    expect([small.bos, small.eos]).toEqual([998, 999]);
+    const { vocabJson, mergesText: merges } = small.toHF();
+    expect(Object.keys(JSON.parse(vocabJson) as object)).toHaveLength(1000);
+    expect(merges.split('\n').filter(Boolean)).toHaveLength(487); // header + 486 merges
+    const back = CLIPTokenizer.fromHF(vocabJson, merges);
+    for (const text of ['a photo of a cat', 'ink wash, mountains at dawn'])
+      expect(back.encode(text)).toEqual(small.encode(text));
+    // Merges past the 486th are gone: a word the full vocabulary holds as one token splits into pieces.
+    expect(tok.encode('photo')).toHaveLength(1);
+    expect(small.encode('photo').length).toBeGreaterThan(1);
+    expect(Math.max(...small.encode('photograph of mountains'))).toBeLessThan(1000);
+  });
+});

@@ -1,8 +1,9 @@
 // `tessera compare`: one contact sheet of prompts × (base, adapters at strengths), plus its cell table.
-import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadTokenizer } from '../../models/tokenizer-files';
+import { assertUsableModel } from '../../models/inspect';
+import { loadModelTokenizer } from '../../models/tokenizer-files';
 import { CheckpointModel } from '../../sample/checkpoint-model';
 import type { GridColumn } from '../../sample/compare-grid';
 import { compareRun } from '../../sample/compare-run';
@@ -13,8 +14,8 @@ import { UsageError, type CliCommand, type CliIo } from '../io';
 const USAGE = `Usage: tessera compare --model M --prompts FILE --out GRID [--lora L]... [--strengths 0,0.5,1]
 
 Renders every prompt of FILE (kohya prompt-file syntax: --n, --w, --h, --d, --l, --s) once with the base
-model and once per adapter and strength, as GRID.png (rows: prompts, columns: base + adapters) and
-GRID.json (the cells, for the gallery). Seeds come from --d or --seed, so columns differ only by the adapter.
+model and once per adapter and strength, as GRID.png (rows: prompts, columns: base + adapters),
+GRID-cells/ (each cell's PNG with its parameters) and GRID.json (the cell table the gallery reads). Seeds come from --d or --seed, so columns differ only by the adapter.
 
   --lora PATH       an adapter (repeat for checkpoints of a run)
   --strengths LIST  strengths for each adapter (default 1)
@@ -50,11 +51,8 @@ export const compareCommand: CliCommand = {
         columns.push({ label: `${basename(path, extname(path))} ×${strength}`, lora: { path, strength } });
     }
     const cacheDir = cacheDirArg(v.cache, io.cwd);
-    const isDir = (await stat(modelPath)).isDirectory();
-    const tokenizer = await loadTokenizer({
-      modelDir: isDir ? modelPath : dirname(modelPath),
-      cacheDir,
-    });
+    await assertUsableModel(modelPath, 'sampled');
+    const tokenizer = await loadModelTokenizer(modelPath, cacheDir);
     const model = await CheckpointModel.open(modelPath, { tokenizer, cacheDir, hash: false });
     try {
       const out = resolve(io.cwd, v.out.replace(/\.png$/i, ''));

@@ -1,11 +1,13 @@
 // `tessera convert-lora IN OUT --to kohya|peft`: any LoRA naming in, kohya or PEFT out, same ΔW.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { targetsOf } from '../../lora/adapter-weights';
 import { convertLoRA } from '../../lora/convert';
+import { openCheckpoint } from '../../models/weights';
 import { outputFileArg } from '../args';
 import { UsageError, type CliCommand, type CliIo } from '../io';
 
-const USAGE = `Usage: tessera convert-lora IN.safetensors --to kohya|peft --out OUT.safetensors [--dtype fp16|bf16|fp32] [--allow-drop]
+const USAGE = `Usage: tessera convert-lora IN.safetensors --to kohya|peft --out OUT.safetensors [--dtype fp16|bf16|fp32] [--model BASE] [--allow-drop]
        (OUT may also be given as a second path)
 
 Rewrites a LoRA in another naming with the same effective weights: kohya (A1111, Forge, ComfyUI,
@@ -13,6 +15,8 @@ InvokeAI, sd-scripts) or PEFT/diffusers. Refuses to drop keys it cannot convert 
 
   --to          kohya (default) or peft
   --dtype       weight precision of the output (default: the input's)
+  --model       the base model the LoRA was trained on: its own architecture names the modules (needed for
+                models read from their file, e.g. distilled UNets or other transformer depths)
   --allow-drop  write even when some keys cannot be converted (they are listed)`;
 
 const DTYPES = { fp16: 'F16', bf16: 'BF16', fp32: 'F32' } as const;
@@ -28,6 +32,7 @@ export const convertLoraCommand: CliCommand = {
         to: { type: 'string', default: 'kohya' },
         out: { type: 'string' },
         dtype: { type: 'string' },
+        model: { type: 'string' },
         'allow-drop': { type: 'boolean' },
       },
       allowPositionals: true,
@@ -41,6 +46,9 @@ export const convertLoraCommand: CliCommand = {
     const input = resolve(io.cwd, paths[0]);
     const result = await convertLoRA(input, await outputFileArg(paths[1], io.cwd), values.to, {
       allowDrop: values['allow-drop'] === true,
+      ...(values.model
+        ? { targets: targetsOf((await openCheckpoint(resolve(io.cwd, values.model))).config) }
+        : {}),
       ...(values.dtype ? { dtype: DTYPES[values.dtype as keyof typeof DTYPES] } : {}),
     });
     io.out(

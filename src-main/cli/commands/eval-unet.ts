@@ -11,6 +11,7 @@ import {
   tensorFromF32,
   writeSafetensors,
 } from '../../formats/safetensors';
+import { targetsOf } from '../../lora/adapter-weights';
 import { loadLoRA } from '../../lora/load';
 import { RuntimeLoRA } from '../../lora/inject';
 import { buildUNet, type UNetInputs } from '../../models/unet';
@@ -95,7 +96,9 @@ export async function evalUnet(args: string[], io: CliIo): Promise<number> {
   const ckpt = await openCheckpoint(resolve(io.cwd, v.model));
   const inputsPath = resolve(io.cwd, v.inputs);
   const t = await readTensors(inputsPath);
-  const adapter = v.lora ? (await loadLoRA(resolve(io.cwd, v.lora))).adapter : null;
+  const adapter = v.lora
+    ? (await loadLoRA(resolve(io.cwd, v.lora), { targets: targetsOf(ckpt.config) })).adapter
+    : null;
   const lora = adapter
     ? new RuntimeLoRA(injectModulesOf(ckpt, adapter), {
         strength: numberArg('--lora-scale', v['lora-scale'] ?? v.scale, -10, 10, 1),
@@ -143,7 +146,7 @@ export async function evalLoraGrad(args: string[], io: CliIo): Promise<number> {
   if (!v.model || !v.lora || !v.inputs || !v.out)
     throw new UsageError(`eval lora-grad needs --model, --lora, --inputs and --out\n${EVAL_LORA_GRAD_USAGE}`);
   const ckpt = await openCheckpoint(resolve(io.cwd, v.model));
-  const { adapter, naming } = await loadLoRA(resolve(io.cwd, v.lora));
+  const { adapter, naming } = await loadLoRA(resolve(io.cwd, v.lora), { targets: targetsOf(ckpt.config) });
   const modules = injectModulesOf(ckpt, adapter);
   const inputsPath = resolve(io.cwd, v.inputs);
   const t = await readTensors(inputsPath);

@@ -1,12 +1,13 @@
 // `tessera sample`: one image from a prompt with a model (and optionally a LoRA at a strength), as a PNG that
 // A1111/ComfyUI read their settings from. Same pipeline as previews and the Gallery's "try a prompt".
-import { stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { targetsOf } from '../../lora/adapter-weights';
 import { loadLoRA } from '../../lora/load';
 import { a1111ShortHash, fileSha256 } from '../../lora/hashes';
-import { loadTokenizer } from '../../models/tokenizer-files';
+import { assertUsableModel } from '../../models/inspect';
+import { loadModelTokenizer } from '../../models/tokenizer-files';
 import { CheckpointModel } from '../../sample/checkpoint-model';
 import { isSamplerName, SAMPLERS } from '../../sample/samplers/index';
 import { txt2img } from '../../sample/txt2img';
@@ -59,11 +60,8 @@ export const sampleCommand: CliCommand = {
       throw new UsageError(`--sampler must be one of ${Object.keys(SAMPLERS).join(', ')}`);
     const modelPath = resolve(io.cwd, v.model);
     const cacheDir = cacheDirArg(v.cache, io.cwd);
-    const isDir = (await stat(modelPath)).isDirectory();
-    const tokenizer = await loadTokenizer({
-      modelDir: isDir ? modelPath : dirname(modelPath),
-      cacheDir,
-    });
+    await assertUsableModel(modelPath, 'sampled');
+    const tokenizer = await loadModelTokenizer(modelPath, cacheDir);
     const clipSkip = numberArg('--clip-skip', v['clip-skip'], 1, 12, 1);
     const model = await CheckpointModel.open(modelPath, {
       tokenizer,

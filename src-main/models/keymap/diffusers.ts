@@ -2,7 +2,7 @@
 // where each diffusers tensor comes from in a single file (the LDM → diffusers conversion plan).
 // Follows ../shared/reference/checkpoints-and-lora-formats.md §E.2–E.6 and §G (HF configs).
 import type { FamilyConfig, TextEncoderConfig, UNetConfig, VAEConfig } from '../families';
-import { attentionHeads } from '../families';
+import { attentionHeads, upDepth } from '../families';
 import { clipKeys } from './clip';
 import { LDM_UNET_PREFIX, LDM_VAE_PREFIX, type ComponentName } from './ldm';
 import { openclipParams } from './openclip';
@@ -126,6 +126,15 @@ export function diffusersUNetConfig(config: UNetConfig): Record<string, unknown>
     norm_num_groups: config.normGroups,
     sample_size: config.sampleSize,
     transformer_layers_per_block: perLevelDepth(config),
+    ...(config.upTransformerDepth
+      ? {
+          reverse_transformer_layers_per_block: config.blockOutChannels
+            .map((_, level) =>
+              Array.from({ length: config.layersPerBlock + 1 }, (_, j) => upDepth(config, level, j) || 1),
+            )
+            .reverse(),
+        }
+      : {}),
     use_linear_projection: config.useLinearProjection,
     upcast_attention: config.upcastAttention,
     ...(config.addition

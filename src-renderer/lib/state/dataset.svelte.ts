@@ -26,6 +26,8 @@ export class DatasetState {
   search = $state('');
   selection = $state.raw<Selection>(EMPTY_SELECTION);
   loading = $state(false);
+  /** The listing was read at least once (an empty dataset is known to be empty, not still loading). */
+  listed = $state(false);
   error = $state.raw<ApiErrorData | null>(null);
   importing = $state.raw<ImportProgress | null>(null);
   report = $state.raw<ImportSummary | null>(null);
@@ -73,6 +75,7 @@ export class DatasetState {
       if (ticket !== this.#listing) return;
       this.images = listing.images;
       this.undoDepth = listing.undoDepth;
+      this.listed = true;
       this.selection = pruneSelection(
         this.selection,
         listing.images.map((i) => i.rel),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src-main/cli/main';
+import { readPngText } from '../../../src-main/formats/png-text';
 import type { CliIo } from '../../../src-main/cli/io';
 import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
 import { BPE_PATH } from '../../fixtures/tokenizer';
@@ -68,5 +69,19 @@ describe('tessera compare', () => {
     };
     expect(cell(1)).toEqual(cell(0));
     expect(cell(2)).not.toEqual(cell(0));
+  });
+
+  it('writes every cell as its own PNG whose parameters name the adapter and strength', async () => {
+    const table = JSON.parse(await readFile(join(dir, 'grid.json'), 'utf8')) as {
+      cells: { row: number; column: number; file: string }[];
+    };
+    expect(table.cells[2]).toMatchObject({ row: 0, column: 2, file: 'grid-cells/r0-c2.png' });
+    const parameters = async (file: string) =>
+      readPngText(new Uint8Array(await readFile(join(dir, file)))).find((e) => e.keyword === 'parameters')!
+        .text;
+    expect(await parameters('grid-cells/r0-c2.png')).toMatch(/^ink cat <lora:tiny-sd1-lora:1>\n/);
+    expect(await parameters('grid-cells/r0-c0.png')).toMatch(/^ink cat\n/);
+    expect(await parameters('grid-cells/r0-c1.png')).toMatch(/^ink cat\n/); // strength 0 is the base model
+    expect((await sharp(join(dir, 'grid-cells', 'r1-c0.png')).metadata()).width).toBe(32);
   });
 });

@@ -83,6 +83,32 @@ describe('tessera sample', () => {
     expect(folder.Model).toBe('tiny-sd1-diffusers');
   });
 
+  it('samples the test-pipeline shape with its own tokenizer; refuses the bare single file before any work', async () => {
+    const args = (model: string, out: string) =>
+      [
+        'sample',
+        '--model',
+        model,
+        '--prompt',
+        'ink',
+        '--steps',
+        '1',
+        '--width',
+        '16',
+        '--height',
+        '16',
+      ].concat(['--cache', 'cache', '--out', out]);
+    const ok = memoryIo(dir);
+    expect(await runCli(args(paths['tiny-pipe-diffusers'], 'pipe.png'), ok), ok.errors.join('\n')).toBe(0);
+    expect((await readFile(join(dir, 'pipe.png'))).subarray(1, 4).toString()).toBe('PNG');
+    const refused = memoryIo(dir);
+    expect(await runCli(args(paths['tiny-pipe'], 'bare.png'), refused)).not.toBe(0);
+    expect(refused.errors.join('\n')).toMatch(
+      /tiny-pipe\.safetensors cannot be sampled: text_encoder: a 1000-token/,
+    );
+    await expect(readFile(join(dir, 'bare.png'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('names a missing option as a usage error', async () => {
     const io = memoryIo(dir);
     expect(await runCli(['sample', '--model', 'x'], io)).toBe(2);

@@ -62,6 +62,7 @@ describe('tessera train on derived architectures', () => {
     ['tiny-distilled', 'input_blocks'],
     ['tiny-sdxl-depths-diffusers', 'down_blocks'],
     ['tiny-inpaint', 'input_blocks'],
+    ['tiny-pipe-diffusers', 'input_blocks'], // its own 1000-token tokenizer in tokenizer/
   ])('%s: trains, and its export loads back with every key applied', async (name, foreignStem) => {
     const out = join(dir, `run-${name}`);
     const run = await train(paths[name], out);
@@ -86,10 +87,12 @@ describe('tessera train on derived architectures', () => {
     }
   });
 
-  it('refuses the test-pipeline shape (1000-token vocabulary) before any work, saying why', async () => {
+  it('refuses the test-pipeline shape without its own tokenizer (a bare single file) before any work, saying why', async () => {
     const run = await train(paths['tiny-pipe'], join(dir, 'run-pipe'));
     expect(run.code).not.toBe(0);
-    expect(run.output).toMatch(/cannot be trained on: text_encoder: a 1000-token vocabulary/);
+    expect(run.output).toMatch(
+      /cannot be trained on: text_encoder: a 1000-token vocabulary, smaller than the 49408-token tokenizer.*tokenizer\/vocab\.json/,
+    );
     expect(run.output).not.toMatch(/Encoding images/);
   });
 });
