@@ -4,7 +4,7 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'out', 'dist', 'release', 'test/.tmp'] },
+  { ignores: ['node_modules', 'out', 'dist', 'release', 'test/.tmp', '.dev', '.gl'] }, // .dev, .gl: local GPU-bench bundles (gitignored)
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],
