@@ -14,7 +14,7 @@ import { startServer, type RunningServer } from '../../src-main/server/http';
 import { tempDir } from '../dataset/make-images';
 import { startHubServer, type HubServer } from '../fixtures/hub-server';
 import { makeTinyWdTagger } from '../fixtures/tiny-wd-tagger';
-import { launchChromium } from './browser';
+import { collectPageErrors, launchChromium } from './browser';
 import { ensureRendererBuild } from './renderer-build';
 
 const SCREENSHOT = 'docs/screenshots/caption-images.png';
@@ -63,10 +63,7 @@ beforeAll(async () => {
   server = await startServer({ rendererDir, services });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, colorScheme: 'light' });
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  collectPageErrors(page, consoleErrors);
 });
 
 afterAll(async () => {

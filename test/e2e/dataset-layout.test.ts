@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src-main/server/http';
 import { canvas, tempDir } from '../dataset/make-images';
-import { launchChromium } from './browser';
+import { collectPageErrors, launchChromium } from './browser';
 import { ensureRendererBuild } from './renderer-build';
 
 const SIZES = [
@@ -84,11 +84,7 @@ for (const size of SIZES) {
 
     beforeAll(async () => {
       page = await browser.newPage({ viewport: size, colorScheme: 'light' });
-      page.on('console', (m) => {
-        if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
-          consoleErrors.push(m.text());
-      });
-      page.on('pageerror', (err) => consoleErrors.push(err.message));
+      collectPageErrors(page, consoleErrors);
     });
 
     it('opens the project with the grid in view and no sideways scrolling', async () => {

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src-main/server/http';
 import { canvas, tempDir } from '../dataset/make-images';
-import { launchChromium } from './browser';
+import { collectPageErrors, launchChromium } from './browser';
 import { ensureRendererBuild } from './renderer-build';
 
 const SCREENSHOT = 'docs/screenshots/dataset-screen.png';
@@ -54,10 +54,7 @@ beforeAll(async () => {
   server = await startServer({ rendererDir, appDataDir: join(dir, 'app-data') });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' });
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  collectPageErrors(page, consoleErrors);
 });
 
 afterAll(async () => {

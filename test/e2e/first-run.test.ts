@@ -14,7 +14,7 @@ import { Services } from '../../src-main/core/services';
 import { startServer, type RunningServer } from '../../src-main/server/http';
 import { canvas, tempDir } from '../dataset/make-images';
 import { BPE_PATH } from '../fixtures/tokenizer';
-import { launchChromium } from './browser';
+import { collectPageErrors, launchChromium } from './browser';
 import { ensureRendererBuild } from './renderer-build';
 
 const SIZES = [
@@ -42,10 +42,7 @@ function webServices(appData: string): Services {
 async function openPage(size: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: size, colorScheme: 'light' });
   const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
-  });
-  page.on('pageerror', (err) => errors.push(err.message));
+  collectPageErrors(page, errors);
   return { page, errors };
 }
 

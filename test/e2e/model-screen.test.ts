@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src-main/server/http';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
-import { launchChromium } from './browser';
+import { collectPageErrors, launchChromium } from './browser';
 import { ensureRendererBuild } from './renderer-build';
 
 const SCREENSHOT = 'docs/screenshots/model-screen.png';
@@ -30,16 +30,7 @@ beforeAll(async () => {
   server = await startServer({ rendererDir });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1100, height: 1000 }, colorScheme: 'light' });
-  page.on('console', (message) => {
-    // API errors answer with 4xx on purpose; Chromium logs each as a failed resource. Real misses show below.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
-      consoleErrors.push(message.text());
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400 && !new URL(response.url()).pathname.startsWith('/api/'))
-      consoleErrors.push(`${response.status()} ${response.url()}`);
-  });
-  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  collectPageErrors(page, consoleErrors);
 });
 
 afterAll(async () => {

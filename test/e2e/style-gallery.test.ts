@@ -4,7 +4,7 @@
 // from the app show base and adapter images side by side with a before/after slider, the viewer shows an image
 // fitted to the window with its PNG parameters, and a failed "try a prompt" says so in plain words next to
 // Render. At 1280×800 and 900×600, without sideways scrolling or console errors.
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +12,10 @@ import type { JobInfo } from '../../src-main/api/training';
 import { Services } from '../../src-main/core/services';
 import { startServer, type RunningServer } from '../../src-main/server/http';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
-import { canvas, tempDir } from '../dataset/make-images';
+import { tempDir } from '../dataset/make-images';
 import { BPE_PATH } from '../fixtures/tokenizer';
-import { launchChromium } from './browser';
+import { collectPageErrors, launchChromium } from './browser';
+import { writeInkProject } from './ink-project';
 import { ensureRendererBuild } from './renderer-build';
 
 let dir: string;
@@ -26,17 +27,6 @@ let page: Page;
 let tinySd1: string;
 let run: JobInfo;
 const consoleErrors: string[] = [];
-
-async function makeProject(root: string): Promise<void> {
-  await mkdir(join(root, 'dataset'), { recursive: true });
-  await writeFile(join(root, 'project.json'), JSON.stringify({ version: 1, name: 'Ink' }));
-  for (let i = 0; i < 2; i++) {
-    await canvas(64, 64, i + 1)
-      .png()
-      .toFile(join(root, 'dataset', `img-${i}.png`));
-    await writeFile(join(root, 'dataset', `img-${i}.txt`), `ink style, picture ${i}`);
-  }
-}
 
 async function finished(id: string): Promise<JobInfo> {
   for (const end = Date.now() + 150_000; Date.now() < end;) {
@@ -55,7 +45,7 @@ beforeAll(async () => {
   const [rendererDir, models] = await Promise.all([
     ensureRendererBuild(),
     makeTinyCheckpoints(join(dir, 'models')),
-    makeProject(join(dir, 'Ink')),
+    writeInkProject(join(dir, 'Ink'), 2),
   ]);
   tinySd1 = models['tiny-sd1'];
   const cacheDir = join(dir, 'cache');
@@ -77,10 +67,7 @@ beforeAll(async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  collectPageErrors(page, consoleErrors);
 }, 240_000);
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 // End to end in web mode, Debian's Chromium against the real server, renderer build and forked trainer worker:
 // open a project of tiny images, pick the tiny SD1 checkpoint, check quick settings, train 4 steps with a
 // preview every 2, watch progress reach 4/4 and a preview appear, then export the adapter as PEFT.
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +10,10 @@ import { runCli } from '../../src-main/cli/main';
 import { loadLoRA } from '../../src-main/lora/load';
 import { Services } from '../../src-main/core/services';
 import { startServer, type RunningServer } from '../../src-main/server/http';
-import { canvas, tempDir } from '../dataset/make-images';
+import { tempDir } from '../dataset/make-images';
 import { BPE_PATH } from '../fixtures/tokenizer';
-import { launchChromium } from './browser';
+import { collectPageErrors, launchChromium } from './browser';
+import { writeInkProject } from './ink-project';
 import { ensureRendererBuild } from './renderer-build';
 
 const SCREENSHOT = 'docs/screenshots/train-screen.png';
@@ -26,23 +27,12 @@ let page: Page;
 let tinySd1: string;
 const consoleErrors: string[] = [];
 
-async function makeProject(root: string): Promise<void> {
-  await mkdir(join(root, 'dataset'), { recursive: true });
-  await writeFile(join(root, 'project.json'), JSON.stringify({ version: 1, name: 'Ink' }));
-  for (let i = 0; i < 3; i++) {
-    await canvas(64, 64, i + 1)
-      .png()
-      .toFile(join(root, 'dataset', `img-${i}.png`));
-    await writeFile(join(root, 'dataset', `img-${i}.txt`), `ink style, picture ${i}`);
-  }
-}
-
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('e2e-train'));
   const [rendererDir, models] = await Promise.all([
     ensureRendererBuild(),
     makeTinyCheckpoints(join(dir, 'models')),
-    makeProject(join(dir, 'Ink')),
+    writeInkProject(join(dir, 'Ink'), 3),
   ]);
   tinySd1 = models['tiny-sd1'];
   const cacheDir = join(dir, 'cache');
@@ -52,10 +42,7 @@ beforeAll(async () => {
   server = await startServer({ rendererDir, services });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1300, height: 1000 }, colorScheme: 'light' });
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  collectPageErrors(page, consoleErrors);
 }, 120_000);
 
 afterAll(async () => {
