@@ -1,9 +1,8 @@
 // Captioning in a one-off trainer worker process (the worker owns every ONNX Runtime session; this process never
 // loads ORT). Batches arrive as messages and are handed on in order; a batch handler that writes files finishes
 // before the next one starts, and before the run resolves.
-import { ApiError } from '../api/errors';
 import type { CaptionJobSpec, WorkerMessage } from '../train/messages';
-import type { WorkerLauncher } from './worker-process';
+import { workerFailure, type WorkerLauncher } from './worker-process';
 
 export interface CaptionWorkerRun {
   /** Resolves when the worker has reported every batch it did (and the handler has dealt with them). */
@@ -47,7 +46,7 @@ export function captionInWorker(
         if (handlerError !== null) return reject(handlerError);
         if (outcome) return resolve(outcome);
         if (cancelRequested && !failure) return resolve({ cancelled: true });
-        reject(captionFailure(failure, code, signal, worker.stderrTail()));
+        reject(workerFailure('Captioning failed', failure, { code, signal, stderr: worker.stderrTail() }));
       });
     });
   });
@@ -58,30 +57,6 @@ export function captionInWorker(
       worker.send({ type: 'cancel' });
     },
   };
-}
-
-/** Why a captioning worker failed, typed: its own error and code, or how it died. */
-function captionFailure(
-  failure: Extract<WorkerMessage, { type: 'failed' }> | null,
-  code: number | null,
-  signal: string | null,
-  stderr: string,
-): ApiError {
-  if (failure) {
-    const name = failure.name ? { name: failure.name } : {};
-    return new ApiError(failure.code ?? 'INTERNAL', `Captioning failed: ${failure.message}`, name);
-  }
-  if (signal === 'SIGKILL')
-    return new ApiError(
-      'OUT_OF_MEMORY',
-      'Captioning failed: the worker was killed (SIGKILL), most likely for lack of memory.',
-    );
-  const tail = stderr.trim().split('\n').pop();
-  const died = signal ? `was killed (${signal})` : `exited with code ${code}`;
-  return new ApiError(
-    'INTERNAL',
-    `Captioning failed: the worker ${died}${tail ? ` (last output: ${tail.slice(0, 300)})` : ''}`,
-  );
 }
 
 /**

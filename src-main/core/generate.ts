@@ -2,9 +2,8 @@
 // session, never the app's main process), with per-step latent previews passed on as they arrive.
 import { join } from 'node:path';
 import type { Comparison, GeneratedImage, GenerateRequest } from '../api/training';
-import { ApiError } from '../api/errors';
 import type { CompareSpec, GenerateSpec, HostMessage, PreviewReport, WorkerMessage } from '../train/messages';
-import type { WorkerLauncher } from './worker-process';
+import { workerFailure, type WorkerLauncher } from './worker-process';
 
 /** Where an image goes when the request names no path: `<dir>/generated/<time>-<seed>.png`. */
 export function defaultImagePath(dir: string, seed: number, now = new Date()): string {
@@ -56,36 +55,11 @@ function workerTask<T>(
     });
     worker.onExit((code, signal) => {
       if (result !== undefined) return resolve(result);
-      reject(renderFailure(what, failure, code, signal, worker.stderrTail()));
+      reject(
+        workerFailure(what, failure, { code, signal, stderr: worker.stderrTail() }, 'try a smaller size'),
+      );
     });
   });
-}
-
-/** Why a render failed, typed: the worker's own error and code, or how it died (SIGKILL: most likely the system
- * ran out of memory and killed it). */
-function renderFailure(
-  what: string,
-  failure: Extract<WorkerMessage, { type: 'failed' }> | null,
-  code: number | null,
-  signal: string | null,
-  stderr: string,
-): ApiError {
-  if (failure) {
-    const hint = failure.code === 'OUT_OF_MEMORY' ? ': not enough memory, try a smaller size' : '';
-    const name = failure.name ? { name: failure.name } : {};
-    return new ApiError(failure.code ?? 'INTERNAL', `${what}: ${failure.message}${hint}`, name);
-  }
-  if (signal === 'SIGKILL')
-    return new ApiError(
-      'OUT_OF_MEMORY',
-      `${what}: the image worker was killed (SIGKILL), most likely for lack of memory; try a smaller size`,
-    );
-  const tail = stderr.trim().split('\n').pop();
-  const died = signal ? `was killed (${signal})` : `exited with code ${code}`;
-  return new ApiError(
-    'INTERNAL',
-    `${what}: the image worker ${died}${tail ? ` (last output: ${tail.slice(0, 300)})` : ''}`,
-  );
 }
 
 /** The request with its output path settled. @example withOutPath(req, '/art/ink/runs') */

@@ -4,6 +4,7 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ApiError } from '../api/errors';
 import type { HostMessage, WorkerMessage } from '../train/messages';
 
 export interface WorkerHandle {
@@ -55,4 +56,42 @@ export function forkLauncher(entry = workerEntry()): WorkerLauncher {
       stderrTail: () => tail,
     };
   };
+}
+
+/** How a worker process ended without a result: its exit code or signal and the last of its stderr. */
+export interface WorkerExit {
+  code: number | null;
+  signal: string | null;
+  stderr: string;
+}
+
+/**
+ * Why a one-off worker task failed, typed: the worker's own error and code, or how it died (SIGKILL: most
+ * likely the system ran out of memory and killed it). `memoryAdvice` follows an out-of-memory reason.
+ * @example workerFailure('Captioning failed', null, { code: 2, signal: null, stderr: 'bad model' }).message
+ * // 'Captioning failed: the worker exited with code 2 (last output: bad model)'
+ */
+export function workerFailure(
+  what: string,
+  failure: Extract<WorkerMessage, { type: 'failed' }> | null,
+  exit: WorkerExit,
+  memoryAdvice = '',
+): ApiError {
+  if (failure) {
+    const hint =
+      failure.code === 'OUT_OF_MEMORY' && memoryAdvice ? `: not enough memory, ${memoryAdvice}` : '';
+    const name = failure.name ? { name: failure.name } : {};
+    return new ApiError(failure.code ?? 'INTERNAL', `${what}: ${failure.message}${hint}`, name);
+  }
+  if (exit.signal === 'SIGKILL')
+    return new ApiError(
+      'OUT_OF_MEMORY',
+      `${what}: the worker was killed (SIGKILL), most likely for lack of memory${memoryAdvice ? `; ${memoryAdvice}` : ''}`,
+    );
+  const tail = exit.stderr.trim().split('\n').pop();
+  const died = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
+  return new ApiError(
+    'INTERNAL',
+    `${what}: the worker ${died}${tail ? ` (last output: ${tail.slice(0, 300)})` : ''}`,
+  );
 }

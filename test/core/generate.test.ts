@@ -46,7 +46,7 @@ describe('generate', () => {
     await expect(
       generateInWorker(launch, { request: { ...request, outPath: join(dir, 'x.png') }, cacheDir: dir }),
     ).rejects.toThrow(
-      /Could not render "a cat" \(64×64\): the image worker exited with code 3 \(last output: out of memory\)/,
+      /Could not render "a cat" \(64×64\): the worker exited with code 3 \(last output: out of memory\)/,
     );
   });
 
