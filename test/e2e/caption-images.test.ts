@@ -93,7 +93,7 @@ describe('Caption images (web mode)', () => {
     await expect.poll(() => model.inputValue()).toBe(MODEL);
     expect(hub.log).toEqual([]);
     await page.getByRole('button', { name: /^Download/ }).click();
-    await expect.poll(() => model.locator('option:checked').textContent()).toContain('✓');
+    await expect.poll(() => model.locator('option:checked').textContent()).toContain('(downloaded)');
     expect(hub.log.some((line) => line.includes('model.onnx'))).toBe(true);
     expect(await page.getByRole('button', { name: /^Download/ }).count()).toBe(0);
   });
