@@ -233,6 +233,8 @@ describe.each(SIZES.map((size, i) => ({ ...size, project: `Untitled style ${i + 
       await page.screenshot({ path: `${SHOTS}/train-stopped-${size}.png` });
       await tab(page, 'Export').click();
       expect(await page.getByLabel('Adapter from a run').inputValue()).toBe(saved);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+      await page.screenshot({ path: `${SHOTS}/export-${size}.png` });
       // The choices were saved in the project: they come back when it is opened again.
       const file = JSON.parse(await readFile(join(projectsDir, project, 'project.json'), 'utf8'));
       expect(file.training).toMatchObject({
