@@ -1,18 +1,8 @@
 // The captioning rows of the argument table: well-formed calls pass unchanged, malformed ones name the field.
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src-main/api/errors';
 import { validateArgs } from '../../src-main/api/validate';
 import { CAPTIONING_ARG_SPECS, MAX_PREVIEW_IMAGES } from '../../src-main/api/validate-captioning';
-
-function messageOf(call: () => unknown): string {
-  try {
-    call();
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 'INVALID_ARGUMENT') return err.message;
-    throw err;
-  }
-  throw new Error('expected INVALID_ARGUMENT');
-}
+import { invalidArgumentMessage } from './invalid-argument';
 
 const options = {
   modelId: 'wd-swinv2-v3',
@@ -49,7 +39,7 @@ describe('captioning argument rows', () => {
 
   it('names the field that is wrong', () => {
     const call = (scope: unknown, opts: unknown = options) =>
-      messageOf(() => validateArgs('captionImages', ['/p', scope, opts]));
+      invalidArgumentMessage(() => validateArgs('captionImages', ['/p', scope, opts]));
     expect(call({ kind: 'some' })).toBe(
       'captionImages: scope kind must be one of all, uncaptioned, selected.',
     );
@@ -65,7 +55,7 @@ describe('captioning argument rows', () => {
     );
     expect(call({ kind: 'all' }, { mode: 'replace' })).toMatch(/options modelId is required/);
     expect(
-      messageOf(() =>
+      invalidArgumentMessage(() =>
         validateArgs('previewCaptions', ['/p', { kind: 'all' }, options, MAX_PREVIEW_IMAGES + 1]),
       ),
     ).toMatch(/count must be a whole number from 1 to 16/);

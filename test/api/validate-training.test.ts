@@ -1,18 +1,8 @@
 // The training rows of the argument table: well-formed requests pass unchanged, malformed ones name the field.
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src-main/api/errors';
 import { validateArgs } from '../../src-main/api/validate';
 import { GENERATE_SAMPLERS, TRAINING_ARG_SPECS } from '../../src-main/api/validate-training';
-
-function messageOf(call: () => unknown): string {
-  try {
-    call();
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 'INVALID_ARGUMENT') return err.message;
-    throw err;
-  }
-  throw new Error('expected INVALID_ARGUMENT');
-}
+import { invalidArgumentMessage } from './invalid-argument';
 
 const train = {
   modelPath: '/m/sd15.safetensors',
@@ -55,21 +45,25 @@ describe('comparison requests', () => {
 
   it('names the bad column, and refuses empty or oversized grids', () => {
     const badColumn = { ...compare, columns: [{ label: 'x', lora: { path: '/a', strength: 9 } }] };
-    expect(messageOf(() => validateArgs('renderComparison', [badColumn]))).toMatch(
+    expect(invalidArgumentMessage(() => validateArgs('renderComparison', [badColumn]))).toMatch(
       /columns\[0\] .*strength must be a number from -4 to 4/,
     );
-    expect(messageOf(() => validateArgs('renderComparison', [{ ...compare, prompts: [] }]))).toMatch(
-      /at least one prompt/,
-    );
+    expect(
+      invalidArgumentMessage(() => validateArgs('renderComparison', [{ ...compare, prompts: [] }])),
+    ).toMatch(/at least one prompt/);
     const many = { ...compare, prompts: Array.from({ length: 40 }, (_, i) => `p${i}`) };
-    expect(messageOf(() => validateArgs('renderComparison', [many]))).toMatch(/80 images; at most 64/);
+    expect(invalidArgumentMessage(() => validateArgs('renderComparison', [many]))).toMatch(
+      /80 images; at most 64/,
+    );
   });
 });
 
 describe('listDirectory', () => {
   it('shows models or images, nothing else', () => {
     expect(validateArgs('listDirectory', ['/refs', 'images'])).toEqual(['/refs', 'images']);
-    expect(messageOf(() => validateArgs('listDirectory', ['/refs', 'videos']))).toMatch(/models, images/);
+    expect(invalidArgumentMessage(() => validateArgs('listDirectory', ['/refs', 'videos']))).toMatch(
+      /models, images/,
+    );
   });
 });
 
@@ -96,32 +90,36 @@ describe('training argument rows', () => {
   });
 
   it('names the field that is wrong', () => {
-    expect(messageOf(() => validateArgs('planTraining', [{ ...train, runsDir: 3 }]))).toBe(
+    expect(invalidArgumentMessage(() => validateArgs('planTraining', [{ ...train, runsDir: 3 }]))).toBe(
       'planTraining: request runsDir must be a string, got number.',
     );
-    expect(messageOf(() => validateArgs('startTraining', [{ ...train, config: { rank: [1] } }]))).toMatch(
-      /config \.rank must be a number, text or true\/false/,
-    );
-    expect(messageOf(() => validateArgs('startTraining', [{ ...train, samplePrompts: 'a' }]))).toMatch(
-      /samplePrompts must be an array of strings/,
-    );
-    expect(messageOf(() => validateArgs('generateImage', [{ ...generate, sampler: 'heun' }]))).toMatch(
-      /sampler must be one of euler, euler_a/,
-    );
-    expect(messageOf(() => validateArgs('generateImage', [{ ...generate, steps: 0.5 }]))).toMatch(
-      /steps must be a whole number from 1 to 200/,
-    );
-    expect(messageOf(() => validateArgs('generateImage', [{ ...generate, lora: { path: '/a' } }]))).toMatch(
-      /lora strength is required/,
-    );
-    expect(messageOf(() => validateArgs('exportAdapter', [{ ...exporting, format: 'ckpt' }]))).toMatch(
-      /format must be one of kohya, peft/,
-    );
     expect(
-      messageOf(() => validateArgs('exportAdapter', [{ ...exporting, mergeInto: { modelPath: '/m' } }])),
+      invalidArgumentMessage(() => validateArgs('startTraining', [{ ...train, config: { rank: [1] } }])),
+    ).toMatch(/config \.rank must be a number, text or true\/false/);
+    expect(
+      invalidArgumentMessage(() => validateArgs('startTraining', [{ ...train, samplePrompts: 'a' }])),
+    ).toMatch(/samplePrompts must be an array of strings/);
+    expect(
+      invalidArgumentMessage(() => validateArgs('generateImage', [{ ...generate, sampler: 'heun' }])),
+    ).toMatch(/sampler must be one of euler, euler_a/);
+    expect(
+      invalidArgumentMessage(() => validateArgs('generateImage', [{ ...generate, steps: 0.5 }])),
+    ).toMatch(/steps must be a whole number from 1 to 200/);
+    expect(
+      invalidArgumentMessage(() => validateArgs('generateImage', [{ ...generate, lora: { path: '/a' } }])),
+    ).toMatch(/lora strength is required/);
+    expect(
+      invalidArgumentMessage(() => validateArgs('exportAdapter', [{ ...exporting, format: 'ckpt' }])),
+    ).toMatch(/format must be one of kohya, peft/);
+    expect(
+      invalidArgumentMessage(() =>
+        validateArgs('exportAdapter', [{ ...exporting, mergeInto: { modelPath: '/m' } }]),
+      ),
     ).toMatch(/mergeInto outPath is required/);
-    expect(messageOf(() => validateArgs('controlJob', ['job-1', 'delete']))).toMatch(/action must be one of/);
-    expect(messageOf(() => validateArgs('exportAdapter', [null]))).toBe(
+    expect(invalidArgumentMessage(() => validateArgs('controlJob', ['job-1', 'delete']))).toMatch(
+      /action must be one of/,
+    );
+    expect(invalidArgumentMessage(() => validateArgs('exportAdapter', [null]))).toBe(
       'exportAdapter: request must be an object.',
     );
   });

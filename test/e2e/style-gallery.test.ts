@@ -4,19 +4,15 @@
 // from the app show base and adapter images side by side with a before/after slider, the viewer shows an image
 // fitted to the window with its PNG parameters, and a failed "try a prompt" says so in plain words next to
 // Render. At 1280×800 and 900×600, without sideways scrolling or console errors.
-import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../src-main/api/training';
-import { Services } from '../../src-main/core/services';
-import { startServer, type RunningServer } from '../../src-main/server/http';
-import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
+import type { Services } from '../../src-main/core/services';
+import type { RunningServer } from '../../src-main/server/http';
 import { tempDir } from '../dataset/make-images';
-import { BPE_PATH } from '../fixtures/tokenizer';
 import { collectPageErrors, launchChromium } from './browser';
-import { writeInkProject } from './ink-project';
-import { ensureRendererBuild } from './renderer-build';
+import { startInkWorkspace } from './ink-project';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -42,17 +38,7 @@ const scrollsSideways = (): Promise<boolean> =>
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('e2e-gallery'));
-  const [rendererDir, models] = await Promise.all([
-    ensureRendererBuild(),
-    makeTinyCheckpoints(join(dir, 'models')),
-    writeInkProject(join(dir, 'Ink'), 2),
-  ]);
-  tinySd1 = models['tiny-sd1'];
-  const cacheDir = join(dir, 'cache');
-  await mkdir(cacheDir);
-  await copyFile(BPE_PATH, join(cacheDir, 'bpe_simple_vocab_16e6.txt.gz'));
-  services = new Services({ mode: 'web', watch: false, cacheDir, appDataDir: join(dir, 'app-data') });
-  server = await startServer({ rendererDir, services });
+  ({ services, server, tinySd1 } = await startInkWorkspace(dir, 2));
   const job = await services.startTraining({
     modelPath: tinySd1,
     datasetDir: join(dir, 'Ink', 'dataset'),

@@ -1,20 +1,17 @@
 // End to end in web mode, Debian's Chromium against the real server, renderer build and forked trainer worker:
 // open a project of tiny images, pick the tiny SD1 checkpoint, check quick settings, train 4 steps with a
 // preview every 2, watch progress reach 4/4 and a preview appear, then export the adapter as PEFT.
-import { copyFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
 import { runCli } from '../../src-main/cli/main';
 import { loadLoRA } from '../../src-main/lora/load';
-import { Services } from '../../src-main/core/services';
-import { startServer, type RunningServer } from '../../src-main/server/http';
+import type { Services } from '../../src-main/core/services';
+import type { RunningServer } from '../../src-main/server/http';
 import { tempDir } from '../dataset/make-images';
-import { BPE_PATH } from '../fixtures/tokenizer';
 import { collectPageErrors, launchChromium } from './browser';
-import { writeInkProject } from './ink-project';
-import { ensureRendererBuild } from './renderer-build';
+import { startInkWorkspace } from './ink-project';
 
 const SCREENSHOT = 'docs/screenshots/train-screen.png';
 
@@ -29,17 +26,7 @@ const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('e2e-train'));
-  const [rendererDir, models] = await Promise.all([
-    ensureRendererBuild(),
-    makeTinyCheckpoints(join(dir, 'models')),
-    writeInkProject(join(dir, 'Ink'), 3),
-  ]);
-  tinySd1 = models['tiny-sd1'];
-  const cacheDir = join(dir, 'cache');
-  await mkdir(cacheDir);
-  await copyFile(BPE_PATH, join(cacheDir, 'bpe_simple_vocab_16e6.txt.gz'));
-  services = new Services({ mode: 'web', watch: false, cacheDir, appDataDir: join(dir, 'app-data') });
-  server = await startServer({ rendererDir, services });
+  ({ services, server, tinySd1 } = await startInkWorkspace(dir, 3));
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1300, height: 1000 }, colorScheme: 'light' });
   collectPageErrors(page, consoleErrors);
