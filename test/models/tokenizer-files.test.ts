@@ -1,5 +1,6 @@
 // Finding the CLIP vocabulary: diffusers tokenizer/ folders, OpenAI's gz, the cache, the copy shipped in
 // resources/clip-bpe/, and the error of a broken install. Real files in mkdtemp folders; no network.
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +20,9 @@ import {
 } from '../../src-main/models/tokenizer-files';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const sharedBpe = path.resolve(repoRoot, '..', 'shared', 'data', 'clip-bpe');
+const committedBpe = path.resolve(repoRoot, 'resources', 'clip-bpe');
+/** sha256 of OpenAI's `bpe_simple_vocab_16e6.txt.gz` as published with CLIP. */
+const OPENAI_BPE_SHA256 = '924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a';
 const CAT_PROMPT = [320, 1125, 539, 320, 2368];
 
 let tmp: string;
@@ -27,7 +30,7 @@ let mergesText: string;
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'tessera-tokenizer-'));
-  mergesText = gunzipSync(await readFile(path.join(sharedBpe, CLIP_BPE_FILE))).toString('utf8');
+  mergesText = gunzipSync(await readFile(path.join(committedBpe, CLIP_BPE_FILE))).toString('utf8');
 });
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
@@ -73,20 +76,20 @@ describe('tokenizerSearchPaths', () => {
 });
 
 describe('loadTokenizer', () => {
-  it('reads OpenAI gz from the cache folder (tests use ../shared/data/clip-bpe)', async () => {
-    const tok = await loadTokenizer({ cacheDir: sharedBpe });
+  it('reads OpenAI gz from the cache folder (tests use the copy in resources/clip-bpe)', async () => {
+    const tok = await loadTokenizer({ cacheDir: committedBpe });
     expect(tok.encode('a photo of a cat')).toEqual(CAT_PROMPT);
   });
 
   it('reads the gz lying beside a single-file checkpoint', async () => {
-    const tok = await loadTokenizer({ modelDir: sharedBpe });
+    const tok = await loadTokenizer({ modelDir: committedBpe });
     expect([tok.bos, tok.eos, tok.vocabSize]).toEqual([49406, 49407, 49408]);
   });
 
   it('prefers a diffusers tokenizer/ folder and gives the same ids as the gz', async () => {
     const model = path.join(tmp, 'diffusers-model');
     await writeHFTokenizer(path.join(model, 'tokenizer_2'));
-    await copyFile(path.join(sharedBpe, CLIP_BPE_FILE), path.join(model, CLIP_BPE_FILE));
+    await copyFile(path.join(committedBpe, CLIP_BPE_FILE), path.join(model, CLIP_BPE_FILE));
     await writeFile(
       path.join(model, 'tokenizer_2', 'vocab.json'),
       '{"<|startoftext|>": 7, "<|endoftext|>": 8}',
@@ -96,7 +99,7 @@ describe('loadTokenizer', () => {
 
     await writeHFTokenizer(path.join(model, 'tokenizer'));
     const hf = await loadTokenizer({ modelDir: model });
-    const gz = await loadTokenizer({ cacheDir: sharedBpe });
+    const gz = await loadTokenizer({ cacheDir: committedBpe });
     for (const text of ['a photo of a cat', 'Café, 猫 & 🐱 (masterpiece:1.2)', "it's 8k uhd"]) {
       expect(hf.encode(text)).toEqual(gz.encode(text));
     }
@@ -109,7 +112,7 @@ describe('loadTokenizer', () => {
     expect(tok.encode('a photo of a cat')).toEqual(CAT_PROMPT);
     // The shipped copy is the same file as the reference vocabulary.
     const shipped = await readFile(path.join(repoRoot, 'resources', 'clip-bpe', CLIP_BPE_FILE));
-    expect(shipped.equals(await readFile(path.join(sharedBpe, CLIP_BPE_FILE)))).toBe(true);
+    expect(createHash('sha256').update(shipped).digest('hex')).toBe(OPENAI_BPE_SHA256);
     expect(await readFile(path.join(repoRoot, 'resources', 'clip-bpe', 'LICENSE'), 'utf8')).toMatch(
       /MIT License[\s\S]*OpenAI/,
     );
@@ -136,7 +139,7 @@ describe('the tokenizer a model brings', () => {
   it('a folder with its own tokenizer/ is read for its size and used for single files beside it', async () => {
     const dir = path.join(tmp, 'own-tokenizer');
     await mkdir(path.join(dir, 'tokenizer'), { recursive: true });
-    const { vocabJson, mergesText: merges } = (await loadTokenizer({ resourceDir: sharedBpe })).toHF();
+    const { vocabJson, mergesText: merges } = (await loadTokenizer({ resourceDir: committedBpe })).toHF();
     const small = JSON.parse(vocabJson) as Record<string, number>;
     const kept = Object.fromEntries(Object.entries(small).filter(([, id]) => id < 600 || id >= 49406));
     await writeFile(path.join(dir, 'tokenizer', 'vocab.json'), JSON.stringify(kept));

@@ -15,7 +15,7 @@ import {
 } from '../../src-main/models/tokenizer';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const gzPath = path.resolve(repoRoot, '..', 'shared', 'data', 'clip-bpe', 'bpe_simple_vocab_16e6.txt.gz');
+const gzPath = path.resolve(repoRoot, 'resources', 'clip-bpe', 'bpe_simple_vocab_16e6.txt.gz');
 const mergesText = gunzipSync(readFileSync(gzPath)).toString('utf8');
 const mergeLines = mergesText.split('\n').slice(1, 48895);
 const tok = CLIPTokenizer.fromMerges(mergesText);

@@ -10,7 +10,7 @@ import { readSafetensorsHeader, readTensorBytes, readTensorF32 } from '../../../
 import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const bpeDir = path.resolve(repoRoot, '..', 'shared', 'data', 'clip-bpe');
+const bpeDir = path.resolve(repoRoot, 'resources', 'clip-bpe');
 
 let dir = '';
 let paths: Record<string, string> = {};
@@ -95,7 +95,8 @@ describe('evalTextEncoder', () => {
     );
     const bad = ['--model', 'm', '--prompt', 'x', '--out', 'o', '--clip-skip', '0'];
     await expect(evalTextEncoder(bad, captured())).rejects.toThrow(/--clip-skip must be a whole number/);
-    // Nothing beside the model and no --tokenizer: resources/clip-bpe (issue 19), the same ids as the shared copy.
+    // Nothing beside the model and no --tokenizer: resources/clip-bpe (issue 19), the same ids as the
+    // vocabulary given by path.
     const shipped = ['--model', paths['tiny-sd1'], '--prompt', 'a cat', '--out', 'shipped.safetensors'];
     expect(await evalTextEncoder(shipped, captured())).toBe(0);
     const given = ['--model', paths['tiny-sd1'], '--prompt', 'a cat', '--out', 'given.safetensors'];
