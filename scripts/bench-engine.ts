@@ -1,7 +1,7 @@
-// Engine figures for `npm run bench engine` (issue #3, ort-notes.md §6 and §9): forward and forward+backward
-// time and peak RSS of a 320-channel 64×64 conv stack and of 4096-token attention, session build time of a
-// ~20k-node graph, and ops/lines per engine folder. Each graph case runs in its own process (bench-train.ts
-// pattern) so its peak RSS is its own. Figures, not pass/fail.
+// Engine figures for `npm run bench engine` (issue #3, docs/reference/ort-notes.md#graph-size and
+// #cpu-speed): forward and forward+backward time and peak RSS of a 320-channel 64×64 conv stack and of
+// 4096-token attention, session build time of a ~20k-node graph, and ops/lines per engine folder. Each graph
+// case runs in its own process (bench-train.ts pattern) so its peak RSS is its own. Figures, not pass/fail.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +45,10 @@ const SIZE = 64;
 const TOKENS = 4096;
 const HEADS = 8;
 
-/** Deterministic, distinct per tensor (ORT shares identical initializers: ort-notes §5 dedup trap). */
+/**
+ * Deterministic, distinct per tensor (ORT shares identical initializers:
+ * docs/reference/ort-notes.md#the-dedup-trap).
+ */
 const wave = (n: number, f: number, phase = 0) =>
   Float32Array.from({ length: n }, (_, i) => 0.05 * Math.sin(i * f + phase));
 
@@ -104,7 +107,10 @@ function attention4096(backward: boolean, queryChunk?: number): Built {
   return { outputs: { loss, dq, dk, dv }, feeds };
 }
 
-/** GroupNorm composite + SiLU + conv 32ch 3×3 on [1, 32, 16, 16], repeated until ~20k op nodes (ort-notes §6). */
+/**
+ * GroupNorm composite + SiLU + conv 32ch 3×3 on [1, 32, 16, 16], repeated until ~20k op nodes
+ * (docs/reference/ort-notes.md#graph-size).
+ */
 function blocks20k(): Built {
   const g = new Graph();
   const x = g.input('x', 'f32', [1, 32, 16, 16]);

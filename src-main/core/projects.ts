@@ -1,5 +1,6 @@
 // Project folders on disk: `project.json` (versioned; name, base model, settings) beside `dataset/` and
-// `cache/` (docs/architecture.md §4). Reads fill in defaults so older files keep opening.
+// `cache/` (docs/architecture.md#4-files-on-disk-a-project-is-a-plain-folder-a-user-can-read). Reads fill in
+// defaults so older files keep opening.
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ProjectInfo, ProjectPatch, ProjectSettings, ProjectTraining } from '../api/contract';

@@ -1,5 +1,6 @@
-// The dataset folder on disk (architecture §5): images + same-name .txt captions, kohya "10_name"
-// repeat folders one level deep, atomic writes (temp + rename), collision-free names.
+// The dataset folder on disk: images + same-name .txt captions, kohya "10_name" repeat folders one level
+// deep, atomic writes (temp + rename), collision-free names
+// (docs/architecture.md#4-files-on-disk-a-project-is-a-plain-folder-a-user-can-read).
 import { randomBytes } from 'node:crypto';
 import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative } from 'node:path';

@@ -1,5 +1,5 @@
 // The in-memory LoRA record every loader produces and every exporter consumes, plus the merge math on plain
-// arrays. Naming is PEFT's (A = down, B = up, scale = alpha/rank); ../shared/reference/checkpoints-and-lora-formats.md §A.1.
+// arrays. Naming is PEFT's (A = down, B = up, scale = alpha/rank); docs/reference/lora-formats.md#kohya-key-grammar.
 
 import { FAMILIES, type FamilyConfig, type FamilyId } from '../models/families';
 import {

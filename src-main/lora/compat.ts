@@ -1,7 +1,7 @@
 // Will this adapter load, whole, in the tools artists use? For each consumer (A1111, Forge, ComfyUI,
 // InvokeAI, diffusers, kohya sd-scripts): which keys it applies and skips, the scale it uses, and warnings,
-// from the documented key-mapping rules of each tool (docs/reference: checkpoints-and-lora-formats §D.7,
-// §C.3, §D.2–D.6) and the base model's modules (a key whose module the base lacks is skipped everywhere).
+// from the documented key-mapping rules of each tool (docs/reference/lora-formats.md#acceptance-matrix and
+// #how-each-tool-maps-keys) and the base model's modules (a key whose module the base lacks is skipped everywhere).
 import { CONSUMER_LABELS, type CompatibilityReport, type ConsumerCompatibility } from '../api/training';
 import { readSafetensorsHeader } from '../formats/safetensors';
 import type { LoRAFamily, LoRATargetTable } from './adapter-weights';
@@ -11,7 +11,7 @@ import { FAMILIES } from '../models/families';
 export type Consumer = ConsumerCompatibility['consumer'];
 export const CONSUMERS: readonly Consumer[] = ['a1111', 'forge', 'comfyui', 'invokeai', 'diffusers', 'kohya'];
 
-/** How a key names its module (§D.7 rows; text-encoder keys in kohya spelling are their own row). */
+/** How a key names its module (acceptance-matrix rows; text-encoder keys in kohya spelling are their own row). */
 export type KeyStyle =
   | 'kohya-diffusers'
   | 'kohya-ldm'
@@ -52,7 +52,7 @@ const NONE: Accepts = {
   kohya: [false, false],
 };
 
-/** §D.7: which consumers attach each key style, for SD1/SD2 and for SDXL bases. */
+/** The acceptance matrix: which consumers attach each key style, for SD1/SD2 and for SDXL bases. */
 const ACCEPTS: Record<KeyStyle, Accepts> = {
   'kohya-diffusers': ALL,
   'kohya-te': ALL,

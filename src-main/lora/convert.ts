@@ -1,5 +1,6 @@
 // `tessera convert-lora`: any LoRA naming in, kohya or PEFT out, with the effective ΔW = (alpha/rank)·B·A
-// unchanged (alpha moved to where the target format keeps it). Facts: ../shared/reference/checkpoints-and-lora-formats.md §C.2–§C.4.
+// unchanged (alpha moved to where the target format keeps it). Facts:
+// docs/reference/lora-formats.md#where-alpha-lives, #diffusers-to-kohya.
 
 import type { LoRAFamily, LoRATargetTable } from './adapter-weights';
 import { exportKohya, type ExportDType, type ExportResult } from './export-kohya';

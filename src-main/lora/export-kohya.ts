@@ -1,6 +1,7 @@
-// Writes an adapter in kohya naming, the format every SD tool loads (§1): `<stem>.lora_down.weight` [r,in],
+// Writes an adapter in kohya naming, the format every SD tool loads: `<stem>.lora_down.weight` [r,in],
 // `.lora_up.weight` [out,r], `.alpha` 0-dim, reference tensor order, ss_*/modelspec metadata with hashes.
-// Facts: ../shared/reference/checkpoints-and-lora-formats.md §1, §A.1, §A.3, §B.3, §I.
+// Facts: docs/reference/lora-formats.md#export-rules, #kohya-key-grammar, #kohya-unet-naming-per-family,
+// #hashes, #export-checklist.
 
 import { basename, extname } from 'node:path';
 import { referenceOrder, tensorFromF32, writeSafetensors, type TensorToWrite } from '../formats/safetensors';
@@ -96,7 +97,7 @@ function requireFamily(adapter: LoRAAdapter): LoRAFamily {
 
 /**
  * Writes `adapter` as a kohya LoRA at `path` (atomically) and returns what it wrote.
- * The data hash is computed before the header exists, because the header carries it (§B.3).
+ * The data hash is computed before the header exists, because the header carries it.
  * @example await exportKohya(adapter, 'out/style.safetensors', { dtype: 'F16', metadata: { trainingStartedAt: t0 } })
  */
 export async function exportKohya(

@@ -1,6 +1,6 @@
 // Writes an adapter in PEFT/diffusers naming (`unet.<diffusers path>.lora_A.weight` [r,in], `.lora_B.weight`
 // [out,r]). PEFT files carry no alpha tensors (they break diffusers), so alpha goes into diffusers'
-// `lora_adapter_metadata` config or is baked into B. Facts: ../shared/reference/checkpoints-and-lora-formats.md §C.1, §C.2.
+// `lora_adapter_metadata` config or is baked into B. Facts: docs/reference/lora-formats.md#where-alpha-lives.
 
 import { referenceOrder, tensorFromF32, writeSafetensors, type TensorToWrite } from '../formats/safetensors';
 import {

@@ -1,6 +1,6 @@
 // The hashes other tools cite for a LoRA or model file: kohya's `sshs_model_hash` (= A1111's LoRA hash),
 // modelspec `hash_sha256`, A1111's full-file sha256 / shorthash and its legacy 8-hex model hash.
-// Facts: ../shared/reference/checkpoints-and-lora-formats.md §B.3, §B.4; kohya train_util / A1111 modules/hashes.py.
+// Facts: docs/reference/lora-formats.md#hashes, #modelspec; kohya train_util / A1111 modules/hashes.py.
 
 import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';

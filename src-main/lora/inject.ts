@@ -43,8 +43,9 @@ export interface InjectOptions {
   /** Scope the model is built under, if any (e.g. 'model.diffusion_model'); default none. */
   scopePrefix?: string;
   /**
-   * One flat Input for all matrices, sliced in the graph (ort-notes: thousands of separate inputs cost
-   * seconds per session and ~3× per step). Layout: modules in forward order, A then B, row-major.
+   * One flat Input for all matrices, sliced in the graph (docs/reference/ort-notes.md#many-inputs: thousands
+   * of separate inputs cost seconds per session and ~3× per step). Layout: modules in forward order, A then
+   * B, row-major.
    */
   packed?: boolean;
 }

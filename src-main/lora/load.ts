@@ -1,6 +1,6 @@
 // Reads a LoRA .safetensors in any common naming (kohya, PEFT, diffusers trainer, legacy attn-processor)
 // into the internal `LoRAAdapter`, with alpha as each format defines it and every unused key reported.
-// Facts: ../shared/reference/checkpoints-and-lora-formats.md §A.1, §C.1, §C.2, §D.7.
+// Facts: docs/reference/lora-formats.md#kohya-key-grammar, #peft-and-diffusers-key-spellings, #where-alpha-lives.
 
 import {
   readSafetensorsHeader,
@@ -24,7 +24,8 @@ import { familyFromMetadata } from './metadata';
 export type LoRANaming = 'kohya' | 'peft' | 'diffusers' | 'legacy-diffusers';
 type Role = 'A' | 'B' | 'alpha';
 
-// Suffix → role and naming (§C.1, §D.3). No suffix is the tail of another, so the order does not matter.
+// Suffix → role and naming (the PEFT and diffusers spellings, ComfyUI's suffixes). No suffix is the tail of
+// another, so the order does not matter.
 const KEY_RULES: readonly { suffix: string; role: Role; naming: LoRANaming | null }[] = [
   { suffix: '.lora_down.weight', role: 'A', naming: 'kohya' },
   { suffix: '.lora_up.weight', role: 'B', naming: 'kohya' },
@@ -96,7 +97,7 @@ export function groupKeys(names: Iterable<string>): { groups: Map<string, Group>
   return { groups, unknownKeys };
 }
 
-/** attn2.to_k/to_v input width → the first public family with that context width (InvokeAI's probe, §D.6). */
+/** attn2.to_k/to_v input width → the first public family with that context width (InvokeAI's probe). */
 function familyOfContextWidth(width: number): LoRAFamily | undefined {
   return FAMILY_IDS.find((id) => FAMILIES[id].family === id && FAMILIES[id].unet.crossAttentionDim === width);
 }
@@ -122,8 +123,8 @@ function detectFamily(
 }
 
 /**
- * alpha as the file's format defines it: kohya keeps it in a tensor (missing ⇒ rank, §A.1); PEFT-style files
- * in the adapter config (metadata or the caller's), else alpha = rank (scale 1, §C.2).
+ * alpha as the file's format defines it: kohya keeps it in a tensor (missing ⇒ rank); PEFT-style files
+ * in the adapter config (metadata or the caller's), else alpha = rank (scale 1).
  */
 function alphaFor(
   group: Group,
@@ -136,7 +137,7 @@ function alphaFor(
   return (group.naming === 'kohya' ? undefined : peftAlpha(module)) ?? rank;
 }
 
-/** Reads `lora_adapter_metadata` (diffusers: keys prefixed per component, §C.2) into a per-module lookup. */
+/** Reads `lora_adapter_metadata` (diffusers: keys prefixed per component) into a per-module lookup. */
 function peftAlphaLookup(path: string, metadata: Record<string, string>, fallback: number | undefined) {
   let config: Record<string, unknown> = {};
   const text = metadata.lora_adapter_metadata;
@@ -170,8 +171,9 @@ type StemResolver = (stem: string) => Resolved;
 const KOHYA_PREFIX = /^lora_(unet|te|te1|te2)_/;
 // Bare diffusers UNet paths (PEFT adapters saved from the UNet alone) get the `unet.` component.
 const BARE_UNET = /^(down_blocks|mid_block|up_blocks|conv_in|conv_out|time_embedding)\./;
-// Other kohya spellings loaders accept for the same module (§D.7, §C.4): diffusers paths for SDXL UNets,
-// and `lora_te_`/`lora_te1_` used interchangeably for the first text encoder.
+// Other kohya spellings loaders accept for the same module (docs/reference/lora-formats.md#acceptance-matrix,
+// #diffusers-to-kohya): diffusers paths for SDXL UNets, and `lora_te_`/`lora_te1_` used interchangeably for
+// the first text encoder.
 const STEM_ALIASES: Partial<Record<LoRATarget['component'], string[]>> = {
   unet: ['lora_unet_'],
   text_encoder: ['lora_te_', 'lora_te1_'],

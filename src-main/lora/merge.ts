@@ -1,6 +1,7 @@
 // Bakes an adapter into a single-file base checkpoint: W' = W + strength·(alpha/rank)·B·A for every adapted
-// weight, every other tensor copied byte for byte (or only re-typed), written atomically as a new file.
-// Key mapping: reference §E.1 (single-file prefixes), §A.3; the ΔW math lives in adapter-weights.ts.
+// weight, every other tensor copied byte for byte (or only re-typed), written atomically as a new file. Key
+// mapping: docs/reference/checkpoint-formats.md#single-file-prefixes,
+// docs/reference/lora-formats.md#kohya-unet-naming-per-family; the ΔW math lives in adapter-weights.ts.
 
 import { resolve } from 'node:path';
 import {

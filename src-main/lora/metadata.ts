@@ -1,5 +1,5 @@
 // The `__metadata__` of an exported LoRA: kohya `ss_*` keys (Python `str()` spellings) and Stability
-// `modelspec.*` keys. Facts: ../shared/reference/checkpoints-and-lora-formats.md §B.2, §B.4, §B.5, §I.
+// `modelspec.*` keys. Facts: docs/reference/lora-formats.md#kohya-metadata, #modelspec, #who-reads-metadata.
 
 import { FAMILIES, type FamilyConfig } from '../models/families';
 import type { LoRAFamily } from './adapter-weights';
@@ -23,7 +23,7 @@ const LORA_SPELLINGS: Partial<Record<PublicFamily, LoRASpelling>> = {
   sdxl: { v2: false, baseModelVersion: 'sdxl_base_v1-0', architecture: 'stable-diffusion-xl-v1-base/lora' },
 };
 
-/** modelspec.implementation names the codebase whose variable names the keys follow (§B.4). */
+/** modelspec.implementation names the codebase whose variable names the keys follow. */
 const IMPLEMENTATION = {
   diffusers: 'diffusers',
   ldm: 'https://github.com/Stability-AI/generative-models',
@@ -74,7 +74,7 @@ export interface KohyaMetadataInput {
   extra?: Record<string, string>;
 }
 
-/** The run's settings and progress, in kohya's terms (§B.2). */
+/** The run's settings and progress, in kohya's terms. */
 export interface TrainingFacts {
   /** Optimizer steps done when the file was written. */
   steps: number;
@@ -110,7 +110,7 @@ export interface TrainingFacts {
 }
 
 export interface DataHashes {
-  /** sha256 hex of the data region (§B.3). */
+  /** sha256 hex of the data region. */
   sha256: string;
 }
 
@@ -250,7 +250,7 @@ export const CONFIG_ID_KEY = 'tessera.config_id';
 
 /**
  * Every metadata string of a kohya-format LoRA. Pass `hashes` once the data region is known: it adds
- * `sshs_model_hash` and `modelspec.hash_sha256`, which must describe the file's own bytes (§B.3).
+ * `sshs_model_hash` and `modelspec.hash_sha256`, which must describe the file's own bytes.
  * @example buildKohyaMetadata({ family: 'sd1', rank: 16, alpha: 8, outputName: 'style' }, { sha256 })
  */
 export function buildKohyaMetadata(input: KohyaMetadataInput, hashes?: DataHashes): Record<string, string> {
@@ -266,7 +266,7 @@ export function buildKohyaMetadata(input: KohyaMetadataInput, hashes?: DataHashe
     out.sshs_model_hash = hashes.sha256;
     out['modelspec.hash_sha256'] = modelspecHash(hashes.sha256);
   }
-  // §1 rule 10: a PEFT config key in a kohya file makes diffusers refuse it.
+  // docs/reference/lora-formats.md#export-rules: a PEFT config key in a kohya file makes diffusers refuse it.
   delete out.lora_adapter_metadata;
   return out;
 }

@@ -1,6 +1,6 @@
 // What a training run adapts: the UNet targets of a family (filtered per block), rank, alpha and the initial
 // A/B (PEFT and kohya both: A ~ kaiming_uniform(a=√5) = U(±1/√in), B = 0), or a loaded LoRA to continue from.
-// Targets: ../shared/reference/checkpoints-and-lora-formats.md §A.2, §A.4, §I; naming: adapter-weights.ts.
+// Targets: docs/reference/lora-formats.md#target-modules, #attention-targets; naming: adapter-weights.ts.
 
 import { FAMILIES, type FamilyConfig, type FamilyId } from '../models/families';
 import { unetLoRATargets, type LoRATarget, type TargetSet } from '../models/keymap/lora-names';

@@ -1,5 +1,6 @@
 // Reading checkpoint files safely: safetensors headers (refusing pickles with a clear message), JSON configs,
-// and the weight files of a diffusers component folder (plain, variant or sharded). Layouts: reference §E.6.
+// and the weight files of a diffusers component folder (plain, variant or sharded). Layouts:
+// docs/reference/checkpoint-formats.md#diffusers-folders.
 import { open, readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import {

@@ -249,7 +249,7 @@ function f32(v: Feed | undefined, what: string): Float32Array {
 }
 
 /**
- * SDXL `time_ids`: [orig_h, orig_w, crop_top, crop_left, target_h, target_w] (diffusers `_get_add_time_ids`, §G.1).
+ * SDXL `time_ids`: [orig_h, orig_w, crop_top, crop_left, target_h, target_w] (diffusers `_get_add_time_ids`).
  * @example sdxlTimeIds({ width: 1024, height: 768 }, { top: 0, left: 0 }, { width: 1024, height: 768 })
  */
 export function sdxlTimeIds(

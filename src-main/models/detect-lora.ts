@@ -1,6 +1,7 @@
 // LoRA file detection: which naming (kohya, PEFT, diffusers trainer, legacy attn-processor) from an ordered
 // grammar table, which base family from module names and dims, rank from shapes and alpha from one scalar.
-// Follows ../shared/reference/checkpoints-and-lora-formats.md §A.1, §C.1, §D.6 (InvokeAI's context-width rule).
+// Follows docs/reference/lora-formats.md#kohya-key-grammar, #peft-and-diffusers-key-spellings, #invokeai
+// (context width).
 import type { LoRAInfo, LoRANaming, ModelFamily } from '../api/contract';
 import type { KeyTable, Detection, Prediction } from './detect';
 import { matchConfig } from './detect';

@@ -1,6 +1,6 @@
 // Model detection in two stages (ComfyUI-style): read the structure from key names and shapes, then walk
 // ordered tables of one-line signatures (family, variant, prediction). Single files and diffusers folders.
-// Follows ../shared/reference/checkpoints-and-lora-formats.md §F.1–F.4.
+// Follows docs/reference/checkpoint-formats.md#family-detection.
 import type { ModelFamily, ModelLayout } from '../api/contract';
 import { architectureFromDiffusers, deriveChecked, type ComponentJsons } from './architecture';
 import { OTHER_MODEL_SIGNATURES } from './detect-other';
@@ -181,7 +181,8 @@ function predictionOf(
   }
   if (family === 'unknown') return 'unknown';
   if (family === 'sd2') {
-    // NOTE: nothing in an SD2 safetensors file records its objective (§F.3/F.4); diffusers defaults to v.
+    // NOTE: nothing in an SD2 safetensors file records its objective
+    // (docs/reference/checkpoint-formats.md#v-prediction); diffusers defaults to v.
     const says512 = s.metadata['modelspec.resolution']?.startsWith('512');
     const guess = says512 ? 'epsilon' : 'v';
     evidence.push(

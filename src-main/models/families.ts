@@ -1,6 +1,6 @@
 // The family config tables: the single source of truth for UNet/CLIP/VAE shapes, layouts and schedules.
-// Numbers follow ../shared/reference/checkpoints-and-lora-formats.md §G (HF configs, LDM yamls); tiny-* keep
-// the same structure with small widths so tests and fixtures run in milliseconds.
+// Numbers follow docs/reference/checkpoint-formats.md#unet-configs and #layer-constants (HF configs, LDM
+// yamls); tiny-* keep the same structure with small widths so tests and fixtures run in milliseconds.
 import type { ModelFamily } from '../api/contract';
 
 export type FamilyId =
@@ -41,7 +41,7 @@ export interface UNetConfig {
   addition: { type: 'text_time'; timeEmbedDim: number; inputDim: number } | null;
   normGroups: number;
   normEps: number;
-  /** NOTE: the Transformer2D input GroupNorm uses 1e-6, not the ResNet 1e-5 (§G.2). */
+  /** NOTE: the Transformer2D input GroupNorm uses 1e-6, not the ResNet 1e-5. */
   transformerNormEps: number;
   layerNormEps: number;
   sampleSize: number;
@@ -104,7 +104,7 @@ export interface FamilyConfig {
   vae: VAEConfig;
   textEncoders: readonly TextEncoderConfig[];
   schedule: ScheduleConfig;
-  /** Kohya UNet LoRA stems: SD1/SD2 name diffusers modules, SDXL names LDM modules (§A.3). */
+  /** Kohya UNet LoRA stems: SD1/SD2 name diffusers modules, SDXL names LDM modules. */
   kohyaUNetNaming: 'diffusers' | 'ldm';
   pipelineClass: 'StableDiffusionPipeline' | 'StableDiffusionXLPipeline' | 'StableDiffusionXLImg2ImgPipeline';
 }

@@ -1,5 +1,6 @@
 // "Inspect a model": one ModelInfo for a single-file checkpoint, a LoRA file or a diffusers folder, from
-// safetensors headers only (plus one LoRA alpha scalar). Refuses pickles. Layouts: reference §E.1, §E.6.
+// safetensors headers only (plus one LoRA alpha scalar). Refuses pickles. Layouts:
+// docs/reference/checkpoint-formats.md#single-file-prefixes, #diffusers-folders.
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ComponentInfo, ModelInfo } from '../api/contract';

@@ -1,6 +1,7 @@
 // The CLIP text transformer graph (HF `CLIPTextModel` / `CLIPTextModelWithProjection`, OpenCLIP text tower):
-// scopes are HF module paths, so every parameter name is the HF key (`text_model.encoder.layers.0.mlp.fc1.weight`)
-// and text-encoder LoRA can target modules by name. Constants: ../shared/reference/checkpoints-and-lora-formats.md §E.5.
+// scopes are HF module paths, so every parameter name is the HF key
+// (`text_model.encoder.layers.0.mlp.fc1.weight`) and text-encoder LoRA can target modules by name. Constants:
+// docs/reference/checkpoint-formats.md#text-encoder-keys.
 import { nn, type Graph, type Node } from '../engine';
 import type { TextEncoderConfig } from './families';
 import type { ComponentWeights } from './weights';

@@ -1,6 +1,7 @@
 // The SD1/SD2/SDXL UNet (LDM openaimodel ≡ diffusers UNet2DConditionModel) as graph-building code. Module
 // scopes ARE the LDM checkpoint keys (`input_blocks.4.1.transformer_blocks.0.attn2.to_k`), so weights load by
-// name and a LoRA adapter finds its targets by `g.scopeName`. Architecture facts: reference §E.2–E.3, §G.2.
+// name and a LoRA adapter finds its targets by `g.scopeName`. Architecture facts:
+// docs/reference/checkpoint-formats.md#inside-unet-blocks, #layer-constants.
 import { nn, type Graph, type Node } from '../engine';
 import { attentionHeads, timeEmbedDim, upDepth, type UNetConfig } from './families';
 import type { ComponentWeights } from './weights';
@@ -162,7 +163,7 @@ function embedding(x: UNetCtx, inputs: UNetInputs): Node {
 }
 
 /**
- * The precision pass's f32 scopes for this UNet: SD2.x's `upcast_attention` (§G.1) computes attention scores,
+ * The precision pass's f32 scopes for this UNet: SD2.x's `upcast_attention` computes attention scores,
  * softmax and the value mix in f32, since f16 scores overflow there; the q/k/v/out projections stay in the
  * compute dtype. Undefined when the family does not upcast.
  * @example applyPrecision({ out }, { compute: 'f16', f32Scopes: unetF32Scopes(FAMILIES.sd2.unet) })

@@ -1,6 +1,7 @@
-// The VAE at run time: encoder and decoder graphs built once per checkpoint, each compiled into one ORT session on
-// first use (symbolic N, H, W, so every bucket size shares it). latent = sample(encode(x)) · scaling_factor and
-// decode(latent / scaling_factor), as diffusers `AutoencoderKL` + pipelines do (reference §G.2).
+// The VAE at run time: encoder and decoder graphs built once per checkpoint, each compiled into one ORT
+// session on first use (symbolic N, H, W, so every bucket size shares it).
+// latent = sample(encode(x)) · scaling_factor and decode(latent / scaling_factor), as diffusers
+// `AutoencoderKL` + pipelines do (docs/reference/checkpoint-formats.md#layer-constants).
 import { createHash } from 'node:crypto';
 import { Graph, liveOrder, type Node } from '../engine';
 import { materialize } from '../engine/onnx/external-data';

@@ -1,6 +1,6 @@
 // The VAE (AutoencoderKL) encoder and decoder graphs; scopes are LDM module paths, so every parameter name is
 // the single-file key without `first_stage_model.` (LDM `Encoder`/`Decoder`/`AttnBlock`, diffusers
-// `autoencoders/vae.py`; constants: ../shared/reference/checkpoints-and-lora-formats.md §E.4, §G.2).
+// `autoencoders/vae.py`; constants: docs/reference/checkpoint-formats.md#vae-keys, #layer-constants).
 import { nn, type Graph, type Node } from '../engine';
 import type { VAEConfig } from './families';
 import type { ComponentWeights } from './weights';

@@ -1,6 +1,6 @@
 // Opens a checkpoint (single LDM file or diffusers folder) as per-component weight tables under ONE naming:
 // UNet and VAE by their LDM keys (no prefix), text encoders by their HF CLIP keys. Graph code asks for a
-// name and a shape; nothing is read until the graph is emitted. Key maps: keymap/*.ts (§E of the reference).
+// name and a shape; nothing is read until the graph is emitted. Key maps: keymap/*.ts.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DType, Graph, Node, ParamRef } from '../engine';

@@ -1,5 +1,5 @@
 // Noise schedules: betas, alphas_cumprod, the sigma table, and N-step sigma lists (k-diffusion, Karras, diffusers Euler).
-// Follows ../shared/reference/checkpoints-and-lora-formats.md §G.3, k-diffusion `external.DiscreteSchedule` /
+// Follows docs/reference/checkpoint-formats.md#noise-schedule, k-diffusion `external.DiscreteSchedule` /
 // `sampling.get_sigmas_karras`, and diffusers `EulerDiscreteScheduler.set_timesteps`.
 
 export interface ScheduleConfig {
@@ -9,7 +9,7 @@ export interface ScheduleConfig {
   betaSchedule: 'scaled_linear' | 'linear';
 }
 
-/** SD1, SD2 and SDXL all train on this schedule (§G.3). */
+/** SD1, SD2 and SDXL all train on this schedule. */
 export const SD_SCHEDULE: ScheduleConfig = {
   trainSteps: 1000,
   betaStart: 0.00085,

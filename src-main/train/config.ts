@@ -1,6 +1,6 @@
 // Training options: ONE table gives every option its default, bounds and one-line explanation (the Train
 // screen, the CLI and validation all read it), plus the presets. Defaults follow kohya/diffusers style-LoRA
-// practice (reference: checkpoints-and-lora-formats.md §A, §I; aesthetics-anchors.md feature lists).
+// practice (docs/reference/lora-formats.md#kohya-key-grammar, #target-modules).
 
 export type OptimizerName = 'adamw' | 'prodigy';
 export type LrScheduleName =

@@ -1,5 +1,6 @@
 // Per-timestep tables the training step gathers from: √ᾱ, √(1−ᾱ) of the family's DDPM schedule (scaled-linear
-// betas, 1000 steps; reference §G.3) and the min-SNR-γ loss weights (Hang et al. 2023, as kohya/diffusers apply them).
+// betas, 1000 steps; docs/reference/checkpoint-formats.md#noise-schedule) and the min-SNR-γ loss weights
+// (Hang et al. 2023, as kohya/diffusers apply them).
 
 import type { FamilyConfig } from '../models/families';
 import { alphasCumprod } from '../sample/schedules';

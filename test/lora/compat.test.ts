@@ -1,5 +1,6 @@
-// Golden cases from the documented key-mapping rules of each consumer (checkpoints-and-lora-formats §D.7):
-// real files written by the exporters, and hand-made files with foreign, unknown and rank-mismatched keys.
+// Golden cases from the documented key-mapping rules of each consumer
+// (docs/reference/lora-formats.md#acceptance-matrix): real files written by the exporters, and hand-made
+// files with foreign, unknown and rank-mismatched keys.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,5 @@
-// Kohya export: key grammar, family-correct stems and shapes (§I examples), header rules, metadata, hashes.
+// Kohya export: key grammar, family-correct stems and shapes (docs/reference/lora-formats.md#export-checklist
+// examples), header rules, metadata, hashes.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ afterEach(() => cleanup());
 const KOHYA_KEY = /^lora_unet_[a-z0-9_]+\.(lora_down\.weight|lora_up\.weight|alpha)$/;
 
 describe('exportKohya, SD1', () => {
-  it('writes 128 attention modules, every key in kohya grammar, §I example stem and shapes', async () => {
+  it('writes 128 attention modules, every key in kohya grammar, checklist example stem and shapes', async () => {
     const adapter = randomAdapter('sd1', { rank: 4, alpha: 2 });
     const path = join(dir, 'my-style.safetensors');
     const result = await exportKohya(adapter, path, {
@@ -78,7 +79,7 @@ describe('exportKohya, SD1', () => {
 });
 
 describe('exportKohya, SDXL', () => {
-  it('uses LDM stems with §I example shapes and SDXL metadata', async () => {
+  it('uses LDM stems with checklist example shapes and SDXL metadata', async () => {
     const adapter = randomAdapter('sdxl', { rank: 4, alpha: 4 });
     const tensors = kohyaTensors(adapter, 'F16');
     expect(tensors.length).toBe(1680);
@@ -121,7 +122,7 @@ describe('kohyaTargetOf', () => {
     expect(() => sd1('text_encoder_2.x')).toThrow(/not a sd1 LoRA target/);
   });
 
-  it('the keymap table equals the §A.4 reference inventory (attention set)', () => {
+  it('the keymap table equals the reference attention-target inventory', () => {
     for (const family of ['sd1', 'sd2', 'sdxl'] as const) {
       const rows = unetLoRATargets(FAMILIES[family], 'attention').map((t) => ({
         internalPath: t.internalPath,

@@ -1,4 +1,5 @@
-// loadLoRA on small hand-built files, one per naming variant of §C.1/§D.7, plus what it refuses and reports.
+// loadLoRA on small hand-built files, one per naming variant of
+// docs/reference/lora-formats.md#acceptance-matrix, plus what it refuses and reports.
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tensorFromF32, writeSafetensors, type TensorToWrite } from '../../src-main/formats/safetensors';
@@ -126,7 +127,7 @@ describe('loadLoRA: kohya', () => {
 });
 
 describe('loadLoRA: PEFT / diffusers spellings', () => {
-  it('PEFT without config: alpha = rank (scale 1), per §C.2', async () => {
+  it('PEFT without config: alpha = rank (scale 1), as diffusers does', async () => {
     const path = await file(pair(`unet.${SD1_PATH}`, '.lora_A.weight', '.lora_B.weight', 4, 768, 320));
     const loaded = await loadLoRA(path);
     expect(loaded.naming).toBe('peft');

@@ -1,4 +1,5 @@
-// ss_* / modelspec strings: Python str() spellings, per-family values from §B.2/§B.4, all values strings.
+// ss_* / modelspec strings: Python str() spellings, per-family values from
+// docs/reference/lora-formats.md#kohya-metadata, #modelspec, all values strings.
 import { describe, expect, it } from 'vitest';
 import {
   buildKohyaMetadata,

@@ -1,5 +1,5 @@
 // Test-only attention-target tables for SD1/SD2/SDXL, written out from the reference's block inventory
-// (../shared/reference/checkpoints-and-lora-formats.md §A.4), plus seeded random adapters and temp dirs.
+// (docs/reference/lora-formats.md#attention-targets), plus seeded random adapters and temp dirs.
 // NOTE: kept independent of models/keymap/lora-names.ts so a test can check that table against it.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -72,7 +72,7 @@ function blockTargets(block: Block, family: LoRAFamily): ReferenceTarget[] {
   ).flat();
 }
 
-/** Attention-only targets of sd1/sd2/sdxl written out from §A.4, independent of models/keymap. */
+/** Attention-only targets of sd1/sd2/sdxl written out from the reference tables, independent of models/keymap. */
 export const referenceTargets = (family: 'sd1' | 'sd2' | 'sdxl'): ReferenceTarget[] =>
   (family === 'sdxl' ? SDXL_BLOCKS : SD_BLOCKS).flatMap((b) => blockTargets(b, family));
 

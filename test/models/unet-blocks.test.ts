@@ -1,5 +1,6 @@
 // Block-level hand checks of the UNet graph code: one ResBlock and one attention module, built from seeded
-// weights and evaluated by the float64 interpreter, against a plain-TypeScript loop computation of §G.2.
+// weights and evaluated by the float64 interpreter, against a plain-TypeScript loop computation of
+// docs/reference/checkpoint-formats.md#layer-constants.
 import { describe, expect, it } from 'vitest';
 import { evaluate64, Graph, type Node } from '../../src-main/engine';
 import { FAMILIES, type UNetConfig } from '../../src-main/models/families';

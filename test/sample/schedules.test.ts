@@ -15,7 +15,7 @@ import {
   tToSigma,
 } from '../../src-main/sample/schedules';
 
-/** β_t from the closed form (√β linear in t, §G.3), written out without the module's linspace. */
+/** β_t from the closed form (√β linear in t), written out without the module's linspace. */
 function betaAt(t: number): number {
   const a = Math.sqrt(0.00085);
   const b = Math.sqrt(0.012);
@@ -32,7 +32,7 @@ describe('SD1.5 schedule tables', () => {
   const ab = alphasCumprod();
   const sig = sigmaTable();
 
-  it('β runs from beta_start to beta_end (config values, §G.3)', () => {
+  it('β runs from beta_start to beta_end (config values)', () => {
     const b = betas();
     expect(b.length).toBe(1000);
     expect(b[0]).toBeCloseTo(0.00085, 15);

@@ -1,5 +1,5 @@
 // Composite layers built from primitives (style.md: composites unless ORT has a kernel worth targeting;
-// ort-notes.md rec. 3: GroupNorm as the ReduceMean composite, Gelu via Erf). Torch weight layouts.
+// docs/reference/ort-notes.md#groupnorm: GroupNorm as the ReduceMean composite, Gelu via Erf). Torch weight layouts.
 
 import type { Graph } from './builder';
 import type { Node } from './node';
@@ -176,7 +176,7 @@ export interface TimestepOpts {
 
 /**
  * Sinusoidal embedding of t [N] → [N, dim]: f_i = exp(−ln(maxPeriod)·i/(half − freqShift)),
- * [sin, cos](t·f), or [cos, sin] with flipSinToCos (checkpoints-and-lora-formats.md §G.2).
+ * [sin, cos](t·f), or [cos, sin] with flipSinToCos (docs/reference/checkpoint-formats.md#layer-constants).
  */
 export function timestepEmbedding(g: Graph, t: Node, dim: number, o: TimestepOpts = {}): Node {
   if (dim % 2) throw new Error(`${g.scopeName}: timestep embedding dim ${dim} must be even`);

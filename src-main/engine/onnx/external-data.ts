@@ -1,5 +1,6 @@
-// Frozen weights as ONNX external data: one .bin next to the .onnx, 64 KiB-aligned offsets, loaded by path
-// so ORT mmaps it (ort-notes.md §5). Weights are read lazily from their safetensors ranges and converted here.
+// Frozen weights as ONNX external data: one .bin next to the .onnx, 64 KiB-aligned offsets, loaded by path so
+// ORT mmaps it (docs/reference/ort-notes.md#external-data). Weights are read lazily from their safetensors
+// ranges and converted here.
 
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { DTYPES, type DType } from '../graph/dtype';

@@ -1,7 +1,7 @@
-// Attention memory control: queries in chunks, so only one [N, heads, chunk, Tk] score block lives at a
-// time in the forward (ort-notes.md §9: 4096-token attention from primitives peaks at 3.4 GB). Chunks are
-// chained by ordering gates (gate.ts): ORT 1.30 happened to run ungated chunks in turn too (measured +48
-// vs +51 MiB), but its order is unspecified, so the gate makes it a data dependency.
+// Attention memory control: queries in chunks, so only one [N, heads, chunk, Tk] score block lives at a time
+// in the forward (docs/reference/ort-notes.md#cpu-speed: 4096-token attention from primitives peaks at
+// 3.4 GB). Chunks are chained by ordering gates (gate.ts): ORT 1.30 happened to run ungated chunks in turn
+// too (measured +48 vs +51 MiB), but its order is unspecified, so the gate makes it a data dependency.
 
 import type { Graph } from '../graph/builder';
 import type { Node } from '../graph/node';

@@ -1,5 +1,5 @@
 // Dead-code elimination on the fetch set: ORT executes every node it is given, even unused ones
-// (ort-notes.md §3), so the emitter only ever sees what the requested outputs reach.
+// (docs/reference/ort-notes.md#ort-prunes-nothing), so the emitter only ever sees what the requested outputs reach.
 
 import type { Node } from '../graph/node';
 import { liveOrder } from '../graph/verify';

@@ -1,6 +1,7 @@
-// Ordering gates: a zero-valued data dependency that forces ORT to run a node after another one.
-// ORT ignores proto order and runs every ready node eagerly, and CSE merges structurally equal recompute
-// (ort-notes.md §7); `x + 0·dep[0,…,0]` is the gate measured to survive every optimization level.
+// Ordering gates: a zero-valued data dependency that forces ORT to run a node after another one. ORT ignores
+// proto order and runs every ready node eagerly, and CSE merges structurally equal recompute
+// (docs/reference/ort-notes.md#execution-order); `x + 0·dep[0,…,0]` is the gate measured to survive every
+// optimization level.
 
 import type { Graph } from '../graph/builder';
 import type { Node } from '../graph/node';

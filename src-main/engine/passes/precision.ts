@@ -1,6 +1,7 @@
-// Mixed precision (architecture.md §3, ort-notes.md §1 and rec. 9): rewrites an f32 graph so params and
-// activations are f16 while statistics, softmax and the loss stay f32, and master weights stay f32
-// inputs; plus loss scaling with an all-finite flag for dynamic loss scaling (skip the step on overflow).
+// Mixed precision (docs/architecture.md#3-the-engine, docs/reference/ort-notes.md#fp16-on-the-cpu-provider):
+// rewrites an f32 graph so params and activations are f16 while statistics, softmax and the loss stay f32,
+// and master weights stay f32 inputs; plus loss scaling with an all-finite flag for dynamic loss scaling
+// (skip the step on overflow).
 
 import { Graph } from '../graph/builder';
 import { isFloat, type DType } from '../graph/dtype';

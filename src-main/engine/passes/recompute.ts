@@ -1,5 +1,6 @@
-// Gradient checkpointing: a segment's forward activations are not kept for the backward; the backward
-// re-runs the segment from its gated inputs (ort-notes.md §7 and rec. 6; tinygrad/torch `checkpoint`).
+// Gradient checkpointing: a segment's forward activations are not kept for the backward; the backward re-runs
+// the segment from its gated inputs (docs/reference/ort-notes.md#execution-order; tinygrad/torch
+// `checkpoint`).
 
 import type { Graph } from '../graph/builder';
 import { isFloat } from '../graph/dtype';

@@ -1,5 +1,6 @@
-// ORT failure messages → what the user can do about them. One table; first match wins.
-// Patterns are the texts ORT 1.30 prints (ort-notes.md §1, §5, §8) plus the usual CUDA/DirectML OOM wording.
+// ORT failure messages → what the user can do about them. One table; first match wins. Patterns are the texts
+// ORT 1.30 prints (docs/reference/ort-notes.md#op-coverage, #external-data and #the-node-binding) plus the
+// usual CUDA/DirectML OOM wording.
 
 interface ErrorRule {
   pattern: RegExp;

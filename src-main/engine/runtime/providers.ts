@@ -1,5 +1,6 @@
-// Execution-provider table per platform, the fallback chain with a reason per provider, and devices().
-// Facts from ort-notes.md §8 (which EPs each 1.30 binary accepts; CUDA libraries are a separate download).
+// Execution-provider table per platform, the fallback chain with a reason per provider, and devices(). Facts
+// from docs/reference/ort-notes.md#providers-per-platform (which EPs each 1.30 binary accepts; CUDA libraries
+// are a separate download).
 
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';

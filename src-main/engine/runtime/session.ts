@@ -1,5 +1,6 @@
-// The only module that imports onnxruntime-node: create / run / dispose, input validation before ORT,
-// and ORT failures rewritten with a feeds dump and a user-language hint (ort-notes.md §8, transformers.js backends/onnx.js).
+// The only module that imports onnxruntime-node: create / run / dispose, input validation before ORT, and ORT
+// failures rewritten with a feeds dump and a user-language hint
+// (docs/reference/ort-notes.md#the-node-binding, transformers.js backends/onnx.js).
 
 import * as ort from 'onnxruntime-node';
 import type { DType } from '../graph/dtype';
@@ -25,8 +26,9 @@ export interface SessionOptions {
   optimization?: OptimizationLevel;
   /**
    * `session.disable_prepacking` (default true): weights stay in the mmapped file, shared by every session of
-   * the process and by the page cache, instead of a packed private copy per session (ort-notes §5; measured
-   * on the SD1.5 step: +3 GiB and +17 s creation for a 13% faster step).
+   * the process and by the page cache, instead of a packed private copy per session
+   * (docs/reference/ort-notes.md#external-data; measured on the SD1.5 step: +3 GiB and +17 s creation for a
+   * 13% faster step).
    */
   disablePrepacking?: boolean;
   /**
@@ -267,8 +269,9 @@ export function identityModel(dtype: DType, rank: number): Uint8Array {
 }
 
 /**
- * Copies a WebGPU gpu-buffer tensor to the host through an Identity session with a CPU output.
- * NOTE: `getData()` on a gpu-buffer tensor aborts the process in onnxruntime-node 1.30 (ort-notes §8).
+ * Copies a WebGPU gpu-buffer tensor to the host through an Identity session with a CPU output. NOTE:
+ * `getData()` on a gpu-buffer tensor aborts the process in onnxruntime-node 1.30
+ * (docs/reference/ort-notes.md#device-resident-outputs).
  */
 export async function readBack(t: DeviceTensor): Promise<TensorValue> {
   const s = await Session.create(identityModel(t.dtype, t.shape.length), { providers: ['webgpu'] });

@@ -1,5 +1,6 @@
-// Messages between the session host (main side, thread.ts) and its worker (thread-worker.ts).
-// ORT's run() blocks the JS thread that calls it (ort-notes.md §8), so sessions live in a worker_thread.
+// Messages between the session host (main side, thread.ts) and its worker (thread-worker.ts). ORT's run()
+// blocks the JS thread that calls it (docs/reference/ort-notes.md#run-blocks-the-js-thread), so sessions live
+// in a worker_thread.
 
 import type { ModelIO, ProviderName, SessionOptions } from './session';
 import type { ProviderChoice, ProviderReport } from './providers';

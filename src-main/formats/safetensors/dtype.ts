@@ -1,5 +1,5 @@
 // Safetensors element types (byte sizes, reference-writer rank) and the f16/bf16 <-> f32 bit conversions.
-// Follows ../shared/reference/checkpoints-and-lora-formats.md §B.1 and IEEE 754 binary16 / bfloat16.
+// Follows docs/reference/checkpoint-formats.md#the-safetensors-container and IEEE 754 binary16 / bfloat16.
 // NOTE: typed-array views assume a little-endian host (x64, arm64), which is what the format stores.
 
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';

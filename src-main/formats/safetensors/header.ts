@@ -1,5 +1,5 @@
 // The safetensors header: parse and validate it (pure), build it for the writer, and summarize it.
-// Follows ../shared/reference/checkpoints-and-lora-formats.md §B.1 (safetensors `tensor.rs` rules).
+// Follows docs/reference/checkpoint-formats.md#the-safetensors-container (safetensors `tensor.rs` rules).
 
 import { DTYPE_BYTES, dtypeRank, isSafetensorsDType, type SafetensorsDType } from './dtype';
 import { quoteName, SafetensorsError } from './error';

@@ -1,5 +1,6 @@
-// Lazy safetensors reader: ranged reads of the 8-byte length, the header, and one tensor at a time.
-// Never reads the whole file (a 7 GB checkpoint is listed by reading only its header). Rules: §B.1.
+// Lazy safetensors reader: ranged reads of the 8-byte length, the header, and one tensor at a time. Never
+// reads the whole file (a 7 GB checkpoint is listed by reading only its header). Rules:
+// docs/reference/checkpoint-formats.md#the-safetensors-container.
 
 import { constants as bufferConstants } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';

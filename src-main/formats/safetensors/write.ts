@@ -1,5 +1,6 @@
 // Streaming safetensors writer: header first, then each tensor's bytes in order, to a temp file that is
-// fsynced and renamed over the target (atomic). Layout rules: ../shared/reference/checkpoints-and-lora-formats.md §B.1.
+// fsynced and renamed over the target (atomic). Layout rules:
+// docs/reference/checkpoint-formats.md#the-safetensors-container.
 
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';

@@ -1,5 +1,5 @@
 // HF CLIPTextModel parameter names (`text_model.…`), the layout of diffusers `text_encoder*/` folders and of
-// CLIP-L inside single files. Follows ../shared/reference/checkpoints-and-lora-formats.md §E.5 (HF CLIP).
+// CLIP-L inside single files. Follows docs/reference/checkpoint-formats.md#text-encoder-keys.
 import type { TextEncoderConfig } from '../families';
 import type { KeyShape } from './params';
 

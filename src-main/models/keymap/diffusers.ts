@@ -1,6 +1,6 @@
 // diffusers folder layout of a family: component folders, weight file names, the config.json files, and
 // where each diffusers tensor comes from in a single file (the LDM → diffusers conversion plan).
-// Follows ../shared/reference/checkpoints-and-lora-formats.md §E.2–E.6 and §G (HF configs).
+// Follows docs/reference/checkpoint-formats.md#unet-block-indices, #diffusers-folders and #unet-configs.
 import type { FamilyConfig, TextEncoderConfig, UNetConfig, VAEConfig } from '../families';
 import { attentionHeads, upDepth } from '../families';
 import { clipKeys } from './clip';

@@ -1,5 +1,5 @@
 // Single-file (LDM/SGM) checkpoint layout of a family: component prefixes and every key with its shape.
-// Follows ../shared/reference/checkpoints-and-lora-formats.md §E.1 (top-level prefixes per family).
+// Follows docs/reference/checkpoint-formats.md#single-file-prefixes.
 import type { FamilyConfig, TextEncoderConfig } from '../families';
 import { clipKeys } from './clip';
 import { openclipKeys } from './openclip';

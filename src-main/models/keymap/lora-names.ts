@@ -1,6 +1,6 @@
 // LoRA target modules of a family and their names in each LoRA file style: kohya stems (SD1/SD2 diffusers
 // paths, SDXL LDM paths), PEFT `lora_A/lora_B` keys, and the text-encoder targets. Generated from the UNet walk.
-// Follows ../shared/reference/checkpoints-and-lora-formats.md §A.1–A.4, §C.1 and §I.
+// Follows docs/reference/lora-formats.md#kohya-key-grammar, #attention-targets, #peft-and-diffusers-key-spellings.
 import type { FamilyConfig, TextEncoderConfig } from '../families';
 import { unetAttentionBlocks, type AttentionBlock } from './unet';
 

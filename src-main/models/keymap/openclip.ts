@@ -1,6 +1,6 @@
 // OpenCLIP text-tower names (`transformer.resblocks.i.attn.in_proj_weight`, SD2 and SDXL's bigG) and their
 // map to HF CLIP names: in_proj split into q/k/v rows, text_projection transposed, unused keys dropped.
-// Follows ../shared/reference/checkpoints-and-lora-formats.md §E.5 (DF/CU OpenCLIP → HF rules; issue #111).
+// Follows docs/reference/checkpoint-formats.md#text-encoder-keys (diffusers/ComfyUI OpenCLIP → HF rules).
 import type { TextEncoderConfig } from '../families';
 import type { KeyShape, ParamKind } from './params';
 

@@ -1,6 +1,6 @@
 // The parameter-pair builder every key map is generated with: each call records one parameter under its
 // LDM/single-file name and its diffusers/HF name at once, so the two layouts can never drift apart.
-// Follows ../shared/reference/checkpoints-and-lora-formats.md §E (ComfyUI `unet_to_diffusers` idea).
+// Follows docs/reference/checkpoint-formats.md#unet-block-indices (ComfyUI `unet_to_diffusers` idea).
 
 /** What a parameter is, so fixture generators can initialise norms to 1 and biases to ~0. */
 export type ParamKind = 'weight' | 'bias' | 'norm-weight' | 'norm-bias' | 'embedding' | 'scalar';
@@ -40,7 +40,7 @@ export class PairList {
     this.add(`${ldm}.bias`, `${diffusers}.bias`, [out], 'bias');
   }
 
-  /** A 1×1 conv in LDM that diffusers stores as a Linear (VAE mid attention, §E.4). */
+  /** A 1×1 conv in LDM that diffusers stores as a Linear (VAE mid attention). */
   convAsLinear(ldm: string, diffusers: string, out: number, inp: number): void {
     this.add(`${ldm}.weight`, `${diffusers}.weight`, [out, inp, 1, 1], 'weight', [out, inp]);
     this.add(`${ldm}.bias`, `${diffusers}.bias`, [out], 'bias');

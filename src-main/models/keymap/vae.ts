@@ -1,6 +1,6 @@
 // VAE (AutoencoderKL) parameters of a config in both layouts: LDM (`encoder.down.i.block.j…`) and diffusers
 // (`encoder.down_blocks.i.resnets.j…`), incl. the 1×1-conv ↔ linear attention and reversed decoder levels.
-// Follows ../shared/reference/checkpoints-and-lora-formats.md §E.4 and §G.2 (LDM `Encoder`/`Decoder`).
+// Follows docs/reference/checkpoint-formats.md#vae-keys and #layer-constants (LDM `Encoder`/`Decoder`).
 import type { VAEConfig } from '../families';
 import { keysOf, PairList, type KeyLayout, type KeyShape, type ParamPair } from './params';
 

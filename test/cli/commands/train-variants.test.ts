@@ -71,7 +71,8 @@ describe('tessera train on derived architectures', () => {
     const header = await readSafetensorsHeader(exported);
     const keys = [...header.tensors.keys()];
     expect(keys.every((k) => KOHYA_KEY.test(k))).toBe(true);
-    // SD1 stems name diffusers modules, SDXL stems LDM modules (reference §1 rules 2-3), never mixed.
+    // SD1 stems name diffusers modules, SDXL stems LDM modules (docs/reference/lora-formats.md#export-rules),
+    // never mixed.
     expect(keys.some((k) => k.includes(foreignStem))).toBe(false);
     const ckpt = await openCheckpoint(paths[name]);
     const loaded = await loadLoRA(exported, { targets: targetsOf(ckpt.config) });

@@ -47,7 +47,8 @@ describe('SessionHost (worker thread)', () => {
     const out = await s.run({ x });
     const elapsed = performance.now() - started;
     clearInterval(timer);
-    // NOTE: a blocking run on this thread gives 0 ticks (ort-notes §8); expect most 5 ms slots to fire.
+    // NOTE: a blocking run on this thread gives 0 ticks
+    // (docs/reference/ort-notes.md#run-blocks-the-js-thread); expect most 5 ms slots to fire.
     expect(elapsed).toBeGreaterThan(150);
     expect(ticks).toBeGreaterThan((elapsed / 5) * 0.3);
     expect((out.y as TensorValue).shape).toEqual([2048, 512]);

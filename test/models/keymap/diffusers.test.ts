@@ -13,7 +13,7 @@ import { singleFileKeys } from '../../../src-main/models/keymap/ldm';
 import { paramCount } from '../../../src-main/models/keymap/params';
 
 describe('diffusers layout', () => {
-  it('writes the HF unet/config.json fields of §G.1', () => {
+  it('writes the HF unet/config.json fields of the reference configs', () => {
     expect(diffusersUNetConfig(FAMILIES.sd1.unet)).toMatchObject({
       attention_head_dim: 8,
       transformer_layers_per_block: 1,

@@ -8,7 +8,7 @@ import {
 } from '../../../src-main/models/keymap/ldm';
 
 describe('single-file layout', () => {
-  it('uses the §E.1 prefixes per family', () => {
+  it('uses the single-file prefixes per family', () => {
     const prefixes = (id: 'sd1' | 'sd2' | 'sdxl' | 'sdxl-refiner') =>
       singleFileComponents(FAMILIES[id]).map((c) => c.prefix);
     expect(prefixes('sd1')).toEqual([

@@ -12,7 +12,7 @@ import { unetKeys } from '../../../src-main/models/keymap/unet';
 import { referenceTargets } from '../../lora/targets-fixture';
 
 describe('LoRA target names', () => {
-  it('gives the §I examples', () => {
+  it('gives the export-checklist examples', () => {
     const sd1 = unetLoRATargets(FAMILIES.sd1);
     expect(
       sd1.find((t) => t.kohyaStem === 'lora_unet_up_blocks_3_attentions_2_transformer_blocks_0_attn2_to_v'),
@@ -30,7 +30,7 @@ describe('LoRA target names', () => {
     });
   });
 
-  it('counts the modules of §A.2', () => {
+  it('counts the modules of the reference target sets', () => {
     expect(unetLoRATargets(FAMILIES.sd1)).toHaveLength(128);
     expect(unetLoRATargets(FAMILIES.sd2)).toHaveLength(128);
     expect(unetLoRATargets(FAMILIES.sdxl)).toHaveLength(560);
@@ -45,7 +45,7 @@ describe('LoRA target names', () => {
     ).toHaveLength(72);
   });
 
-  it('agrees with the lora/ test fixture table written from §A.4', () => {
+  it('agrees with the lora/ test fixture table written from the reference tables', () => {
     for (const family of ['sd1', 'sd2', 'sdxl'] as const) {
       const mine = unetLoRATargets(FAMILIES[family]).map(
         ({ internalPath, kohyaStem: s, inFeatures, outFeatures }) => ({

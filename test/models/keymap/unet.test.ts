@@ -29,7 +29,7 @@ describe('UNet key lists', () => {
     expect(shapes).toEqual([]);
   });
 
-  it('places downsamplers and upsamplers as in the reference §E.2', () => {
+  it('places downsamplers and upsamplers as in the reference block indices', () => {
     const sd1 = ldmToDiffusersUNet(FAMILIES.sd1.unet);
     expect(sd1.get('input_blocks.3.0.op.weight')).toBe('down_blocks.0.downsamplers.0.conv.weight');
     expect(sd1.get('input_blocks.11.0.in_layers.2.weight')).toBe('down_blocks.3.resnets.1.conv1.weight');
@@ -54,7 +54,7 @@ describe('UNet key lists', () => {
     expect(shape('sd2', 'input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight')).toEqual([320, 1024]);
   });
 
-  it('lists the attention blocks of §A.4', () => {
+  it('lists the attention blocks of the reference inventory', () => {
     expect(unetAttentionBlocks(FAMILIES.sd1.unet).map((b) => b.ldm)).toEqual([
       'input_blocks.1.1',
       'input_blocks.2.1',

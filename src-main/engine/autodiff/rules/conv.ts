@@ -1,5 +1,6 @@
-// Conv VJPs (ort-notes.md rec. 4): dx = ConvTranspose(dy, W) with output_padding = (H+pb+pe−d(k−1)−1) mod s;
-// dW (trainable convs only) by im2col: Pad + k² strided Slices + Concat + MatMul; db = ReduceSum.
+// Conv VJPs (docs/reference/ort-notes.md#conv-backward): dx = ConvTranspose(dy, W) with output_padding =
+// (H+pb+pe−d(k−1)−1) mod s; dW (trainable convs only) by im2col: Pad + k² strided Slices + Concat + MatMul;
+// db = ReduceSum.
 
 import type { Graph } from '../../graph/builder';
 import type { Node } from '../../graph/node';
