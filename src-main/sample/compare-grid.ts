@@ -1,7 +1,7 @@
 // The compare grid: one prompt list rendered for several columns (base model, the LoRA at strengths, saved
 // checkpoints) as one contact-sheet PNG plus the cell table the gallery shows. Rendering is the caller's
 // (txt2img with a column's adapter and strength); this module lays out and labels.
-import sharp, { type OverlayOptions } from 'sharp';
+import { composePng, imageSize, type CanvasLayer } from '../dataset/image-encode';
 
 export interface GridColumn {
   label: string;
@@ -63,10 +63,10 @@ export async function compareGrid(
         label: columns[column].label,
         png: await render(prompts[row], columns[column]),
       });
-  const first = await sharp(Buffer.from(cells[0].png)).metadata();
-  const [cw, ch] = [first.width ?? 0, first.height ?? 0];
+  const first = await imageSize(cells[0].png);
+  const [cw, ch] = [first.width, first.height];
   for (const cell of cells) {
-    const m = await sharp(Buffer.from(cell.png)).metadata();
+    const m = await imageSize(cell.png);
     if (m.width !== cw || m.height !== ch)
       throw new Error(
         `grid cell "${cell.prompt}" / ${cell.label} is ${m.width}×${m.height}, the others ${cw}×${ch}`,
@@ -75,7 +75,7 @@ export async function compareGrid(
   const width = columns.length * (cw + GAP) + GAP;
   const rowHeight = LABEL_HEIGHT + ch + GAP;
   const height = LABEL_HEIGHT + prompts.length * rowHeight + GAP;
-  const layers: OverlayOptions[] = columns.map((c, i) => ({
+  const layers: CanvasLayer[] = columns.map((c, i) => ({
     input: labelSvg(c.label, cw),
     left: GAP + i * (cw + GAP),
     top: 0,
@@ -85,13 +85,10 @@ export async function compareGrid(
   });
   for (const cell of cells)
     layers.push({
-      input: Buffer.from(cell.png),
+      input: cell.png,
       left: GAP + cell.column * (cw + GAP),
       top: LABEL_HEIGHT + cell.row * rowHeight + LABEL_HEIGHT,
     });
-  const png = await sharp({ create: { width, height, channels: 3, background: '#101014' } })
-    .composite(layers)
-    .png()
-    .toBuffer();
-  return { png: new Uint8Array(png), cells, cellWidth: cw, cellHeight: ch };
+  const png = await composePng(width, height, '#101014', layers);
+  return { png, cells, cellWidth: cw, cellHeight: ch };
 }

@@ -1,7 +1,7 @@
 // txt2img: prompt → conditioning → seeded noise → sampler loop over the (LoRA-adapted) UNet with CFG → VAE
 // decode → PNG with A1111's `parameters` chunk. Model access goes through DiffusionModel, so the pipeline
 // is the same for SD1/SD2/SDXL and for previews during training (same adapter bytes fed to the UNet).
-import sharp from 'sharp';
+import { rgbToPng } from '../dataset/image-encode';
 import { addPngText, formatA1111Parameters, type A1111Parameters } from '../formats/png-text';
 import { combineGuidance } from './cfg';
 import { TorchCpuGenerator } from './noise';
@@ -98,11 +98,7 @@ export async function pixelsToPng(pixels: Float32Array, width: number, height: n
       const v = Math.round(((pixels[c * plane + i] + 1) / 2) * 255);
       rgb[i * 3 + c] = Math.min(255, Math.max(0, v));
     }
-  return new Uint8Array(
-    await sharp(rgb, { raw: { width, height, channels: 3 } })
-      .png()
-      .toBuffer(),
-  );
+  return rgbToPng(rgb, width, height);
 }
 
 /** Runs the sampler; `onStep` sees each step's latent and denoised prediction (for live previews). */
