@@ -1,5 +1,5 @@
 // The layer table of src-main and the ESLint rule that enforces it (`tessera/layers`). Plain JavaScript so
-// that eslint.config.js loads it without a TypeScript loader. docs/architecture.md §2 shows the same table.
+// that eslint.config.js loads it without a TypeScript loader. docs/architecture.md#2-layers-each-a-folder-imports-point-only-downward shows the same table.
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,7 +49,7 @@ export function layerProblem(fromFile, spec) {
   if (!to) return null;
   if (from.side === 'renderer') {
     if (to.side === 'renderer' || RENDERER_MAY_IMPORT.includes(to.folder)) return null;
-    return `src-renderer must not import src-main/${to.folder}: the renderer sees only ${RENDERER_MAY_IMPORT.map((f) => `src-main/${f}`).join(' and ')} (docs/architecture.md §2)`;
+    return `src-renderer must not import src-main/${to.folder}: the renderer sees only ${RENDERER_MAY_IMPORT.map((f) => `src-main/${f}`).join(' and ')} (docs/architecture.md#2-layers-each-a-folder-imports-point-only-downward)`;
   }
   if (to.side === 'renderer') return `src-main/${from.folder} must not import src-renderer`;
   if (to.folder === from.folder) return null;
@@ -61,7 +61,7 @@ export function layerProblem(fromFile, spec) {
     return `src-main/${to.folder} is not in the layer table (scripts/lint/layers.js FLOORS)`;
   if (b < a) return null;
   const why = b === a ? 'a sibling on the same floor' : 'a higher floor';
-  return `src-main/${from.folder} must not import src-main/${to.folder} (${why}); imports point only downward (docs/architecture.md §2)`;
+  return `src-main/${from.folder} must not import src-main/${to.folder} (${why}); imports point only downward (docs/architecture.md#2-layers-each-a-folder-imports-point-only-downward)`;
 }
 
 /** @param {{side: string, folder: string, path: string}} from @param {string} spec */
@@ -70,7 +70,7 @@ function packageProblem(from, spec) {
   const homes = PACKAGE_HOMES[name];
   if (!homes) return null;
   if (from.side === 'main' && homes.some((h) => from.path.startsWith(h))) return null;
-  return `${name} is imported only in ${homes.map((h) => `src-main/${h}`).join(', ')} (docs/architecture.md §2)`;
+  return `${name} is imported only in ${homes.map((h) => `src-main/${h}`).join(', ')} (docs/architecture.md#2-layers-each-a-folder-imports-point-only-downward)`;
 }
 
 /** @param {string} abs @returns {{side: 'main' | 'renderer', folder: string, path: string} | null} */
