@@ -2,7 +2,7 @@
 // betas, 1000 steps; reference §G.3) and the min-SNR-γ loss weights (Hang et al. 2023, as kohya/diffusers apply them).
 
 import type { FamilyConfig } from '../models/families';
-import { alphasCumprod } from '../sample/schedules';
+import { alphasCumprod } from '../models/ddpm-schedule';
 
 export type Prediction = FamilyConfig['prediction'];
 
