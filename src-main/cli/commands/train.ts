@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { TrainRequest } from '../../api/training';
 import { OPTIONS, PRESETS, resolveConfig, type TrainConfig } from '../../train/config';
 import { runTrainJob } from '../../jobs/train-job';
 import { assertPlanned, planTraining } from '../../jobs/train-plan';
@@ -67,6 +68,13 @@ function report(io: CliIo, m: WorkerMessage): void {
   else if (m.type === 'log') (m.level === 'info' ? io.out : io.err)(m.message);
 }
 
+/** The app's plan checks, in its words: a LoRA given as the model or an empty dataset stops here, before any work. */
+async function checkPlan(io: CliIo, request: TrainRequest): Promise<void> {
+  const plan = await planTraining(request);
+  for (const w of plan.warnings) io.err(`warning: ${w}`);
+  assertPlanned(plan);
+}
+
 export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'train a LoRA on a dataset folder (resumable)',
@@ -120,16 +128,7 @@ export const trainCommand: CliCommand = {
     const cache = text('cache');
     const runDir = out;
     const name = text('name') ?? 'lora';
-    // The app's plan checks, in its words: a LoRA given as the model or an empty dataset is refused here too.
-    const plan = await planTraining({
-      modelPath: model,
-      datasetDir: dataset,
-      name,
-      runsDir: dirname(out),
-      config,
-    });
-    for (const w of plan.warnings) io.err(`warning: ${w}`);
-    assertPlanned(plan);
+    await checkPlan(io, { modelPath: model, datasetDir: dataset, name, runsDir: dirname(out), config });
     const abort = new AbortController();
     const stop = () => {
       io.err('stopping after this step (the run is saved; run the same command to resume)…');
