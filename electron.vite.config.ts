@@ -30,7 +30,7 @@ export default defineConfig({
           main: resolve(root, 'src-main/app/main.ts'),
           server: resolve(root, 'src-main/server/main.ts'),
           cli: resolve(root, 'src-main/cli/main.ts'),
-          worker: resolve(root, 'src-main/train/worker.ts'),
+          worker: resolve(root, 'src-main/jobs/worker.ts'),
         },
         external: NATIVE_EXTERNALS,
         output: { entryFileNames: '[name].js' },

@@ -1,10 +1,11 @@
 // What the Style gallery browses: a project's runs, and in a run folder the adapter files it saved (checkpoints
 // and the final one) and its comparisons (the contact sheet training renders into samples/, and those rendered from the app into
 // compare/), read from their JSON cell tables.
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
-import type { CompareColumn, Comparison, RunAdapter, RunSummary } from '../api/training';
+import { readdir, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import type { Comparison, RunAdapter, RunSummary } from '../api/training';
 import { ApiError } from '../api/errors';
+import { readComparison } from '../jobs/comparison-table';
 import { RUNS_FOLDER } from './run-images';
 
 /** Comparisons rendered from the app go here: `<run>/compare/<stamp>.png|.json` and `<stamp>-cells/`. */
@@ -70,24 +71,6 @@ export async function listRuns(project: string): Promise<RunSummary[]> {
     found.push({ dir, name, adapters, modified });
   }
   return found.sort((a, b) => b.modified - a.modified || b.name.localeCompare(a.name));
-}
-
-interface StoredComparison {
-  columns: CompareColumn[];
-  prompts: string[];
-  cells: { row: number; column: number; prompt: string; label: string; file?: string }[];
-}
-
-/** One comparison from its JSON table; cells written before cells had their own files are left out. */
-export async function readComparison(jsonPath: string): Promise<Comparison> {
-  const stored = JSON.parse(await readFile(jsonPath, 'utf8')) as StoredComparison;
-  const dir = dirname(jsonPath);
-  return {
-    sheet: jsonPath.replace(/\.json$/, '.png'),
-    prompts: stored.prompts,
-    columns: stored.columns,
-    cells: stored.cells.flatMap(({ file, ...cell }) => (file ? [{ ...cell, path: join(dir, file) }] : [])),
-  };
 }
 
 /**

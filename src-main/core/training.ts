@@ -1,7 +1,7 @@
-// The training side of the services: checks a request and says what the run would do, starts runs in the
-// worker queue, answers for run folders (metrics, samples), and exports adapters. No Electron import.
+// The training side of the services: the plan checks (jobs/train-plan.ts) behind `plan` and `start`, runs queued
+// in the worker, answers for run folders (metrics, samples), and exports adapters. No Electron import.
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type {
   ExportedAdapter,
   ExportRequest,
@@ -19,24 +19,9 @@ import { exportPeft } from '../lora/export-peft';
 import { mergeLoRA } from '../lora/merge';
 import { CONFIG_ID_KEY, parseResolution } from '../lora/metadata';
 import { imageDataUrl } from '../dataset/image-decode';
-import { inspectModel } from '../models/inspect';
-import { batchesPerEpoch } from '../train/batches';
-import {
-  DEFAULT_CONFIG,
-  OPTIONS,
-  PRESETS,
-  resolveConfig,
-  validateConfig,
-  type TrainConfig,
-} from '../train/config';
-import { settingsWarnings } from '../train/config-warnings';
-import { scanDataset } from '../train/dataset-items';
-import { recommendSettings } from '../train/recommend';
-import { estimateTrainingMemory } from '../train/memory-estimate';
-import type { FamilyConfig } from '../models/families';
+import { absolutePath, assertPlanned, planTraining } from '../jobs/train-plan';
+import { DEFAULT_CONFIG, OPTIONS, PRESETS, resolveConfig } from '../train/config';
 import { openCheckpoint } from '../models/weights';
-import { unetLoRATargets } from '../models/keymap/lora-names';
-import { totalStepsOf } from '../train/loop';
 import { readMetrics, type StepMetrics } from '../train/metrics';
 import type { TrainJobSpec } from '../train/messages';
 import type { JobInfo, TrainerJobs } from './jobs';
@@ -45,16 +30,10 @@ export const SAMPLES_INDEX = join('samples', 'index.jsonl');
 
 const PRECISION_DTYPES = { fp16: 'F16', bf16: 'BF16', fp32: 'F32' } as const;
 
-function absolute(label: string, path: string): string {
-  if (!path || !isAbsolute(path))
-    throw new ApiError('INVALID_ARGUMENT', `${label}: give a full path, not "${path}".`);
-  return path;
-}
-
 /** An absolute output path whose folder exists: "Save as" may name a folder not made yet, and making it is what
  * the user meant (the app, web mode and the CLI alike). */
 async function outputFile(label: string, path: string): Promise<string> {
-  await mkdir(dirname(absolute(label, path)), { recursive: true });
+  await mkdir(dirname(absolutePath(label, path)), { recursive: true });
   return path;
 }
 
@@ -62,13 +41,6 @@ async function outputFile(label: string, path: string): Promise<string> {
 export function runStamp(d = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
-/** Parameters of the planned LoRA (A and B of every target of the model's own architecture), or 0 without one. */
-function loraParamsOf(architecture: FamilyConfig | null, config: TrainConfig): number {
-  if (!architecture) return 0;
-  const targets = unetLoRATargets(architecture, config.targets);
-  return targets.reduce((n, t) => n + config.rank * (t.inFeatures + t.outFeatures), 0);
 }
 
 /** LoRA targets of the base model a run folder's `job.json` names; null when there is no run or no model. */
@@ -98,88 +70,16 @@ export class TrainingService {
     return { options: OPTIONS, presets: PRESETS, defaults: { ...DEFAULT_CONFIG } };
   }
 
-  #config(request: TrainRequest): { config: TrainConfig; problems: string[] } {
-    const preset = request.presetId ? PRESETS.find((p) => p.id === request.presetId) : undefined;
-    if (request.presetId && !preset)
-      return { config: { ...DEFAULT_CONFIG }, problems: [`Unknown preset "${request.presetId}".`] };
-    const config = { ...DEFAULT_CONFIG, ...preset?.config, ...request.config };
-    return { config, problems: validateConfig(config) };
-  }
-
   /** @example const plan = await training.plan({ modelPath, datasetDir, name: 'ink', runsDir }) */
-  async plan(request: TrainRequest): Promise<TrainPlan> {
-    const { config, problems } = this.#config(request);
-    const warnings: string[] = [];
-    if (!/^[\w.-]+$/.test(request.name))
-      problems.push('Adapter name: use letters, digits, "-", "_" or "." only.');
-    let family = 'unknown';
-    let unetParams = 0;
-    let architecture: FamilyConfig | null = null;
-    try {
-      const info = await inspectModel(absolute('Base model', request.modelPath));
-      family = info.family;
-      unetParams = info.components.find((c) => c.name === 'unet')?.params ?? 0;
-      if (info.layout === 'lora') problems.push(`${request.modelPath} is a LoRA, not a base model.`);
-      else if (info.family === 'unknown')
-        problems.push(`${request.modelPath}: not a Stable Diffusion 1.x, 2.x or XL checkpoint.`);
-      else if (info.refusal) problems.push(`${request.modelPath}: ${info.refusal}.`);
-      else architecture = (await openCheckpoint(request.modelPath)).config;
-      warnings.push(...info.warnings);
-    } catch (err) {
-      problems.push(err instanceof Error ? err.message : String(err));
-    }
-    let scan = {
-      items: [] as Awaited<ReturnType<typeof scanDataset>>['items'],
-      skipped: [] as { path: string; reason: string }[],
-      captioned: 0,
-    };
-    try {
-      scan = await scanDataset(absolute('Dataset folder', request.datasetDir), config.resolution);
-    } catch (err) {
-      problems.push(`Dataset folder: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (scan.items.length === 0) problems.push('The dataset folder has no usable images.');
-    for (const s of scan.skipped.slice(0, 5)) warnings.push(`Skipped ${s.path}: ${s.reason}`);
-    if (scan.items.length && scan.captioned < scan.items.length)
-      warnings.push(
-        `${scan.items.length - scan.captioned} image(s) have no caption; they train on an empty prompt.`,
-      );
-    const buckets = new Map<string, { width: number; height: number; images: number }>();
-    for (const item of scan.items) {
-      const key = `${item.bucket.width}x${item.bucket.height}`;
-      const b = buckets.get(key) ?? { ...item.bucket, images: 0 };
-      b.images += 1;
-      buckets.set(key, b);
-    }
-    const perEpoch = scan.items.length ? batchesPerEpoch(scan.items, config.batchSize) : 0;
-    const totalSteps = perEpoch ? totalStepsOf(config, perEpoch) : 0;
-    const nativeResolution = architecture?.resolution ?? null;
-    warnings.push(...settingsWarnings(config, { totalSteps, nativeResolution }));
-    return {
-      config,
-      problems,
-      warnings,
-      family,
-      images: scan.items.length,
-      captioned: scan.captioned,
-      buckets: [...buckets.values()],
-      batchesPerEpoch: perEpoch,
-      totalSteps,
-      nativeResolution,
-      recommendation: recommendSettings({ family, images: scan.items.length, nativeResolution }),
-      memoryEstimate:
-        unetParams > 0
-          ? estimateTrainingMemory({ unetParams, loraParams: loraParamsOf(architecture, config), config })
-          : null,
-    };
+  plan(request: TrainRequest): Promise<TrainPlan> {
+    return planTraining(request);
   }
 
   /** Checks the request, creates the run folder and queues the job. */
   async start(request: TrainRequest): Promise<JobInfo> {
-    const plan = await this.plan(request);
-    if (plan.problems.length) throw new ApiError('INVALID_ARGUMENT', plan.problems.join(' '));
+    const plan = assertPlanned(await this.plan(request));
     const runDir =
-      request.runDir ?? join(absolute('Runs folder', request.runsDir), `${request.name}-${runStamp()}`);
+      request.runDir ?? join(absolutePath('Runs folder', request.runsDir), `${request.name}-${runStamp()}`);
     await mkdir(runDir, { recursive: true });
     const spec: TrainJobSpec = {
       runDir,
@@ -207,11 +107,11 @@ export class TrainingService {
   }
 
   metrics(runDir: string): Promise<StepMetrics[]> {
-    return readMetrics(absolute('Run folder', runDir));
+    return readMetrics(absolutePath('Run folder', runDir));
   }
 
   async samples(runDir: string): Promise<SampleInfo[]> {
-    const text = await readFile(join(absolute('Run folder', runDir), SAMPLES_INDEX), 'utf8').catch(
+    const text = await readFile(join(absolutePath('Run folder', runDir), SAMPLES_INDEX), 'utf8').catch(
       (err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT') return '';
         throw err;
@@ -229,7 +129,7 @@ export class TrainingService {
 
   /** Re-exports a run's adapter in the chosen naming and precision, with title and trigger words. */
   static async exportOnly(request: ExportRequest): Promise<ExportedAdapter> {
-    const adapterPath = absolute('Adapter', request.adapterPath);
+    const adapterPath = absolutePath('Adapter', request.adapterPath);
     // A run's base model names every module its adapter can hold (derived architectures included).
     const targets = await runModelTargets(dirname(adapterPath));
     const { adapter, skipped, unknownKeys } = await loadLoRA(adapterPath, targets ? { targets } : {});
@@ -245,7 +145,7 @@ export class TrainingService {
     const dtype = PRECISION_DTYPES[request.precision];
     const words = request.triggerWords ?? [];
     const thumbnail = request.thumbnailPath
-      ? await imageDataUrl(absolute('Cover image', request.thumbnailPath))
+      ? await imageDataUrl(absolutePath('Cover image', request.thumbnailPath))
       : undefined;
     // The run's own facts travel with the adapter (kohya and modelspec keys); what the user typed wins.
     const extra: Record<string, string> = {
@@ -274,7 +174,7 @@ export class TrainingService {
     if (request.mergeInto) {
       const { modelPath, outPath, strength } = request.mergeInto;
       const merged = await mergeLoRA(
-        absolute('Base checkpoint', modelPath),
+        absolutePath('Base checkpoint', modelPath),
         adapter,
         await outputFile('Merged file', outPath),
         {

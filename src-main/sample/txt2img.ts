@@ -14,7 +14,8 @@ import {
   type SamplerName,
   type UNetCall,
 } from './samplers/index';
-import { sigmaTable, sigmaToT, SD_SCHEDULE } from './schedules';
+import { SD_SCHEDULE } from '../models/ddpm-schedule';
+import { sigmaTable, sigmaToT } from './schedules';
 
 /** Text conditioning of one prompt (opaque to the pipeline; the model knows its shape). */
 export interface Conditioning {

@@ -448,12 +448,25 @@ export function validateConfig(config: TrainConfig): string[] {
   return problems;
 }
 
+/**
+ * The one preset merge: defaults, then the preset's settings, then explicit choices (the services, the CLI and
+ * the Train screen all build a config this way). Pure, so the renderer imports it too.
+ * @example withPreset(DEFAULT_CONFIG, PRESETS[0], { rank: 4 }).rank // 4
+ */
+export function withPreset(
+  defaults: Readonly<TrainConfig>,
+  preset: Pick<Preset, 'config'> | undefined,
+  overrides: Partial<TrainConfig> = {},
+): TrainConfig {
+  return { ...defaults, ...preset?.config, ...overrides };
+}
+
 /** Defaults, then a preset, then explicit choices; throws with every problem at once. */
 export function resolveConfig(overrides: Partial<TrainConfig> = {}, presetId?: string): TrainConfig {
   const preset = presetId === undefined ? undefined : PRESETS.find((p) => p.id === presetId);
   if (presetId !== undefined && !preset)
     throw new Error(`unknown preset "${presetId}" (presets: ${PRESETS.map((p) => p.id).join(', ')})`);
-  const config: TrainConfig = { ...DEFAULT_CONFIG, ...preset?.config, ...overrides };
+  const config = withPreset(DEFAULT_CONFIG, preset, overrides);
   const problems = validateConfig(config);
   if (problems.length) throw new Error(`invalid training settings:\n  ${problems.join('\n  ')}`);
   return config;

@@ -3,7 +3,7 @@
 // (Hang et al. 2023, as kohya/diffusers apply them).
 
 import type { FamilyConfig } from '../models/families';
-import { alphasCumprod } from '../sample/schedules';
+import { alphasCumprod } from '../models/ddpm-schedule';
 
 export type Prediction = FamilyConfig['prediction'];
 

@@ -42,7 +42,7 @@ describe('where ONNX Runtime loads', () => {
   });
 
   it('in the worker, which opens the captioners', () => {
-    const { files, packages } = reach('src-main/train/worker.ts');
+    const { files, packages } = reach('src-main/jobs/worker.ts');
     expect(files.has(resolve('src-main/caption/index.ts'))).toBe(true);
     expect(packages.has('onnxruntime-node')).toBe(true);
   });

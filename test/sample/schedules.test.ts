@@ -1,15 +1,12 @@
 // SD1.5 schedule values against closed forms and published constants; spacing and sigma↔t round trips.
 import { describe, expect, it } from 'vitest';
+import { SD_SCHEDULE, alphasCumprod, betas, linspace } from '../../src-main/models/ddpm-schedule';
 import {
-  SD_SCHEDULE,
-  alphasCumprod,
-  betas,
   diffusersEulerSigmas,
   diffusersTimesteps,
   karrasSigmas,
   karrasSigmasFor,
   kDiffusionSigmas,
-  linspace,
   sigmaTable,
   sigmaToT,
   tToSigma,

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, OPTIONS, PRESETS, resolveConfig, validateConfig } from '../../src-main/train/config';
+import {
+  DEFAULT_CONFIG,
+  OPTIONS,
+  PRESETS,
+  resolveConfig,
+  validateConfig,
+  withPreset,
+} from '../../src-main/train/config';
 
 describe('training options', () => {
   it('describes every config field exactly once, with a one-line explanation', () => {
@@ -41,5 +48,15 @@ describe('training options', () => {
     expect(c.maxSteps).toBe(200);
     expect(c.optimizer).toBe('adamw');
     expect(() => resolveConfig({}, 'nope')).toThrow(/unknown preset "nope"/);
+  });
+
+  it('merges defaults, then a preset, then explicit choices (the one merge the services and the Train screen use)', () => {
+    const sdxl = PRESETS.find((p) => p.id === 'sdxl-style')!;
+    const config = withPreset(DEFAULT_CONFIG, sdxl, { rank: 4 });
+    expect(config.resolution).toBe(1024); // the preset's
+    expect(config.rank).toBe(4); // the explicit choice beats the preset's 16
+    expect(config.optimizer).toBe(DEFAULT_CONFIG.optimizer); // untouched by both
+    expect(withPreset(DEFAULT_CONFIG, undefined)).toEqual(DEFAULT_CONFIG);
+    expect(resolveConfig({ rank: 4 }, 'sdxl-style')).toEqual(config);
   });
 });

@@ -2,11 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assertUsableModel } from '../../models/inspect';
-import { loadModelTokenizer } from '../../models/tokenizer-files';
-import { CheckpointModel } from '../../sample/checkpoint-model';
+import { compareRun } from '../../jobs/compare-run';
+import { openRenderModel } from '../../jobs/open-model';
 import type { GridColumn } from '../../sample/compare-grid';
-import { compareRun } from '../../sample/compare-run';
 import { parsePromptFile } from '../../sample/prompt-file';
 import { cacheDirArg, numberArg, splitList } from '../args';
 import { UsageError, type CliCommand, type CliIo } from '../io';
@@ -51,9 +49,7 @@ export const compareCommand: CliCommand = {
         columns.push({ label: `${basename(path, extname(path))} ×${strength}`, lora: { path, strength } });
     }
     const cacheDir = cacheDirArg(v.cache, io.cwd);
-    await assertUsableModel(modelPath, 'sampled');
-    const tokenizer = await loadModelTokenizer(modelPath, cacheDir);
-    const model = await CheckpointModel.open(modelPath, { tokenizer, cacheDir, hash: false });
+    const model = await openRenderModel(modelPath, cacheDir, 'sampled', { cacheDir, hash: false });
     try {
       const out = resolve(io.cwd, v.out.replace(/\.png$/i, ''));
       await compareRun(model, prompts, columns, {

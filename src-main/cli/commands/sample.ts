@@ -6,9 +6,7 @@ import { parseArgs } from 'node:util';
 import { targetsOf } from '../../lora/adapter-weights';
 import { loadLoRA } from '../../lora/load';
 import { a1111ShortHash, fileSha256 } from '../../lora/hashes';
-import { assertUsableModel } from '../../models/inspect';
-import { loadModelTokenizer } from '../../models/tokenizer-files';
-import { CheckpointModel } from '../../sample/checkpoint-model';
+import { openRenderModel } from '../../jobs/open-model';
 import { isSamplerName, SAMPLERS } from '../../sample/samplers/index';
 import { txt2img } from '../../sample/txt2img';
 import { cacheDirArg, COMPUTE_USAGE, computeArgs, numberArg, outputFileArg } from '../args';
@@ -60,11 +58,8 @@ export const sampleCommand: CliCommand = {
       throw new UsageError(`--sampler must be one of ${Object.keys(SAMPLERS).join(', ')}`);
     const modelPath = resolve(io.cwd, v.model);
     const cacheDir = cacheDirArg(v.cache, io.cwd);
-    await assertUsableModel(modelPath, 'sampled');
-    const tokenizer = await loadModelTokenizer(modelPath, cacheDir);
     const clipSkip = numberArg('--clip-skip', v['clip-skip'], 1, 12, 1);
-    const model = await CheckpointModel.open(modelPath, {
-      tokenizer,
+    const model = await openRenderModel(modelPath, cacheDir, 'sampled', {
       cacheDir,
       clipSkip,
       tiledDecode: v.tiled === true,

@@ -1,10 +1,12 @@
-// `tessera train`: a whole run from a terminal (headless GPU boxes, scripts). Same job as the app's worker;
-// Ctrl+C stops after the current step and saves; running the same command again resumes bit-for-bit.
+// `tessera train`: a whole run from a terminal (headless GPU boxes, scripts). The same plan checks and job as the
+// app's worker; Ctrl+C stops after the current step and saves; running the same command again resumes bit-for-bit.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { TrainRequest } from '../../api/training';
 import { OPTIONS, PRESETS, resolveConfig, type TrainConfig } from '../../train/config';
-import { runTrainJob } from '../../train/job';
+import { runTrainJob } from '../../jobs/train-job';
+import { assertPlanned, planTraining } from '../../jobs/train-plan';
 import { PauseGate } from '../../train/loop';
 import type { WorkerMessage } from '../../train/messages';
 import { cacheDirArg, COMPUTE_USAGE, computeArgs } from '../args';
@@ -66,6 +68,13 @@ function report(io: CliIo, m: WorkerMessage): void {
   else if (m.type === 'log') (m.level === 'info' ? io.out : io.err)(m.message);
 }
 
+/** The app's plan checks, in its words: a LoRA given as the model or an empty dataset stops here, before any work. */
+async function checkPlan(io: CliIo, request: TrainRequest): Promise<void> {
+  const plan = await planTraining(request);
+  for (const w of plan.warnings) io.err(`warning: ${w}`);
+  assertPlanned(plan);
+}
+
 export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'train a LoRA on a dataset folder (resumable)',
@@ -118,6 +127,8 @@ export const trainCommand: CliCommand = {
     const cont = text('continue');
     const cache = text('cache');
     const runDir = out;
+    const name = text('name') ?? 'lora';
+    await checkPlan(io, { modelPath: model, datasetDir: dataset, name, runsDir: dirname(out), config });
     const abort = new AbortController();
     const stop = () => {
       io.err('stopping after this step (the run is saved; run the same command to resume)…');
@@ -130,7 +141,7 @@ export const trainCommand: CliCommand = {
           runDir,
           modelPath: model,
           datasetDir: dataset,
-          name: text('name') ?? 'lora',
+          name,
           config,
           samplePrompts: prompts,
           cacheDir: cacheDirArg(cache, io.cwd),

@@ -15,6 +15,8 @@ import type {
   TrainRequest,
 } from '../../../src-main/api/training';
 import { toErrorData, type ApiErrorData } from '../../../src-main/api/errors';
+// The one preset merge; train/config.ts imports nothing, so the page bundle stays free of Node modules.
+import { withPreset } from '../../../src-main/train/config';
 
 /** Event subscription as the transports offer it (typed loosely here: names are checked by the contract). */
 export type Subscribe = (name: string, listener: (payload: unknown) => void) => () => void;
@@ -89,7 +91,7 @@ export class TrainingState {
     if (!preset || !this.options) return;
     this.presetId = id;
     this.#chosen = true;
-    this.config = { ...this.options.defaults, ...preset.config, ...extra };
+    this.config = withPreset(this.options.defaults, preset, extra);
   }
 
   /** The preset the server recommends for this model and dataset, with the length it suggests. */
@@ -113,7 +115,7 @@ export class TrainingState {
     }
     this.#pending = null;
     this.presetId = saved.presetId;
-    this.config = { ...this.options.defaults, ...saved.config };
+    this.config = withPreset(this.options.defaults, undefined, saved.config);
     if (saved.name) this.name = saved.name;
     this.prompts = saved.prompts;
   }

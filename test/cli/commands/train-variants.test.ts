@@ -1,12 +1,15 @@
 // `tessera train` on architectures no family row has (make-tiny-checkpoints TINY_VARIANTS), in a child process:
 // a short run finishes, its kohya export follows the family's naming rules, loads back onto the same model
-// with every key applied and merges into it; a model refused at inspection stops before any work.
+// with every key applied and merges into it; a model refused at inspection or by the plan checks (a LoRA as the
+// base model) stops before any work.
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planTraining } from '../../../src-main/jobs/train-plan';
 import { readSafetensorsHeader } from '../../../src-main/formats/safetensors/index';
 import { targetsOf } from '../../../src-main/lora/adapter-weights';
 import { loadLoRA } from '../../../src-main/lora/load';
@@ -95,5 +98,22 @@ describe('tessera train on derived architectures', () => {
       /cannot be trained on: text_encoder: a 1000-token vocabulary, smaller than the 49408-token tokenizer.*tokenizer\/vocab\.json/,
     );
     expect(run.output).not.toMatch(/Encoding images/);
+  });
+
+  it("refuses a LoRA given as the base model with the app's plan problem, exit 1, before any work", async () => {
+    const out = join(dir, 'run-lora');
+    const run = await train(paths['tiny-sd1-lora'], out);
+    const plan = await planTraining({
+      modelPath: paths['tiny-sd1-lora'],
+      datasetDir: join(dir, 'data'),
+      name: 'ink',
+      runsDir: dir,
+      config: { resolution: 64 },
+    });
+    expect(plan.problems).toEqual([`${paths['tiny-sd1-lora']} is a LoRA, not a base model.`]);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(`tessera: ${plan.problems.join(' ')}`);
+    expect(run.output).not.toMatch(/Choosing the compute device|Encoding images/);
+    expect(existsSync(join(out, 'job.json'))).toBe(false);
   });
 });

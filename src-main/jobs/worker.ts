@@ -1,24 +1,17 @@
 // The trainer worker process entry (child_process.fork, or Electron's utilityProcess): owns every ONNX Runtime
-// session, runs one job, one generation or one captioning run, and reports only by messages (messages.ts).
+// session, runs one job, one generation, one comparison or one captioning run (each a function of jobs/), and
+// reports only by messages (train/messages.ts).
 // Pause/resume/cancel arrive as messages.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
 import { codeOf } from '../api/errors';
 import { openCaptioner } from '../caption/index';
 import { devices } from '../engine/runtime/providers';
-import { targetsOf } from '../lora/adapter-weights';
-import { loadLoRA } from '../lora/load';
-import { loadModelTokenizer } from '../models/tokenizer-files';
-import { readComparison } from '../core/run-comparisons';
-import { CheckpointModel } from '../sample/checkpoint-model';
-import { compareRun } from '../sample/compare-run';
-import { parsePromptLine } from '../sample/prompt-file';
-import { txt2img } from '../sample/txt2img';
+import type { CaptionJobSpec, HostMessage, WorkerMessage } from '../train/messages';
+import { isHostMessage } from '../train/messages';
+import { PauseGate } from '../train/loop';
 import { runCaptionJob } from './caption-run';
-import type { CaptionJobSpec, CompareSpec, GenerateSpec, HostMessage, WorkerMessage } from './messages';
-import { isHostMessage, previewReport } from './messages';
-import { runTrainJob } from './job';
-import { PauseGate } from './loop';
+import { renderComparison } from './compare-run';
+import { generateImage } from './generate-image';
+import { runTrainJob } from './train-job';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
@@ -66,55 +59,6 @@ async function start(message: Extract<HostMessage, { type: 'start' }>): Promise<
   finish();
 }
 
-/** The base model for one-off rendering, on the chosen (or best) device. */
-async function openModel(
-  modelPath: string,
-  { cacheDir, device, threads }: Pick<GenerateSpec, 'cacheDir' | 'device' | 'threads'>,
-): Promise<CheckpointModel> {
-  const chosen = await devices(device ? { prefer: [device] } : {});
-  const tokenizer = await loadModelTokenizer(modelPath, cacheDir);
-  return CheckpointModel.open(modelPath, {
-    tokenizer,
-    cacheDir: join(cacheDir, 'onnx'),
-    providers: [chosen.chosen],
-    ...(threads ? { threads } : {}),
-    hash: false,
-  });
-}
-
-/** A comparison for the Style gallery: every prompt for every column, the cells and sheet on disk. */
-async function compare(spec: CompareSpec): Promise<void> {
-  const model = await openModel(spec.modelPath, spec);
-  try {
-    const prompts = spec.prompts.map((line, i) => parsePromptLine(line, i));
-    await compareRun(model, prompts, spec.columns, { seed: spec.seed, out: spec.out });
-    post({ type: 'compared', comparison: await readComparison(`${spec.out}.json`) });
-  } finally {
-    model.dispose();
-  }
-}
-
-/** One "try a prompt" image: base model or adapter at a strength, previews per step, the PNG on disk. */
-async function generate({ request, ...options }: GenerateSpec): Promise<void> {
-  const model = await openModel(request.modelPath, options);
-  if (request.lora) {
-    const loaded = await loadLoRA(request.lora.path, { targets: targetsOf(model.ckpt.config) });
-    model.setLoRA(loaded.adapter, request.lora.strength);
-  }
-  const [h, w] = [request.height / model.downscale, request.width / model.downscale];
-  const family = model.ckpt.config.family;
-  const { lora, outPath, modelPath: _model, ...settings } = request;
-  const named = lora
-    ? { lora: { name: basename(lora.path, extname(lora.path)), strength: lora.strength } }
-    : {};
-  const { png, parameters } = await txt2img(model, { ...settings, ...named }, (step, _x, denoised) =>
-    post({ type: 'preview', preview: previewReport(step, request.steps, w, h, family, denoised) }),
-  );
-  await mkdir(dirname(outPath), { recursive: true });
-  await writeFile(outPath, png);
-  post({ type: 'generated', path: outPath, parameters });
-}
-
 /** Captions a list of images on the best device here (or the one asked for), batch by batch (caption-run.ts). */
 async function caption(spec: CaptionJobSpec): Promise<void> {
   await runCaptionJob(
@@ -144,13 +88,19 @@ function handle(message: unknown): void {
     void start(message);
   } else if (message.type === 'generate') {
     started = true;
-    generate(message.spec).then(finish, (err: unknown) => (post(failed(err)), finish()));
+    generateImage(message.spec, (preview) => post({ type: 'preview', preview })).then(
+      (image) => (post({ type: 'generated', ...image }), finish()),
+      (err: unknown) => (post(failed(err)), finish()),
+    );
   } else if (message.type === 'caption') {
     started = true;
     caption(message.spec).then(finish, (err: unknown) => (post(failed(err)), finish()));
   } else if (message.type === 'compare') {
     started = true;
-    compare(message.spec).then(finish, (err: unknown) => (post(failed(err)), finish()));
+    renderComparison(message.spec).then(
+      (comparison) => (post({ type: 'compared', comparison }), finish()),
+      (err: unknown) => (post(failed(err)), finish()),
+    );
   } else if (message.type === 'devices') {
     started = true;
     devices().then(

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensorsHeader } from '../../src-main/formats/safetensors';
 import { loadLoRA } from '../../src-main/lora/load';
 import { resolveConfig } from '../../src-main/train/config';
-import { runTrainJob } from '../../src-main/train/job';
+import { runTrainJob } from '../../src-main/jobs/train-job';
 import type { TrainJobSpec, WorkerMessage } from '../../src-main/train/messages';
 import { readMetrics } from '../../src-main/train/metrics';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';

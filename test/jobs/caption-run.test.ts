@@ -3,7 +3,7 @@
 // captioner that miscounts, and dispose on every path.
 import { describe, expect, it } from 'vitest';
 import type { ImageCaptioner } from '../../src-main/caption/types';
-import { batches, runCaptionJob } from '../../src-main/train/caption-run';
+import { batches, runCaptionJob } from '../../src-main/jobs/caption-run';
 import type { CaptionJobSpec, WorkerMessage } from '../../src-main/train/messages';
 
 const spec = (n: number, batchSize: number): CaptionJobSpec => ({

@@ -1,17 +1,22 @@
 // Renders a compare grid with a real model: each prompt (kohya prompt-file options) for each column — the
 // base model, or an adapter file at a strength — with the prompt's own seed, so columns differ only by the
 // adapter. Writes the contact sheet PNG, each cell as its own PNG (with its parameters) and the cell table
-// (JSON) the gallery browses.
+// (JSON, comparison-table.ts) the gallery browses.
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import type { Comparison } from '../api/training';
 import type { LoRAAdapter } from '../lora/adapter-weights';
 import { targetsOf } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
 import { writeFileAtomic } from '../dataset/project-files';
-import type { CheckpointModel } from './checkpoint-model';
-import { compareGrid, type CompareGrid, type GridColumn } from './compare-grid';
-import type { SamplePrompt } from './prompt-file';
-import { requestFromPrompt, txt2img } from './txt2img';
+import type { CheckpointModel } from '../sample/checkpoint-model';
+import { compareGrid, type CompareGrid, type GridColumn } from '../sample/compare-grid';
+import type { SamplePrompt } from '../sample/prompt-file';
+import { parsePromptLine } from '../sample/prompt-file';
+import { requestFromPrompt, txt2img } from '../sample/txt2img';
+import type { CompareSpec } from '../train/messages';
+import { cellFileName, readComparison, type StoredComparison } from './comparison-table';
+import { chooseCompute, openRenderModel } from './open-model';
 
 export interface CompareOptions {
   /** Seed for prompts that set none. */
@@ -56,7 +61,7 @@ export async function compareRun(
     await writeFileAtomic(`${options.out}.png`, grid.png);
     const cellsDir = `${basename(options.out)}-cells`;
     await mkdir(join(dirname(options.out), cellsDir), { recursive: true });
-    const cells = [];
+    const cells: StoredComparison['cells'] = [];
     for (const { row, column, prompt, label, png } of grid.cells) {
       const file = `${cellsDir}/${cellFileName(row, column)}`;
       await writeFileAtomic(join(dirname(options.out), file), png);
@@ -64,13 +69,29 @@ export async function compareRun(
     }
     await writeFileAtomic(
       `${options.out}.json`,
-      JSON.stringify({ columns, prompts: prompts.map((p) => p.prompt), cells }, null, 2),
+      JSON.stringify(
+        { columns: [...columns], prompts: prompts.map((p) => p.prompt), cells } satisfies StoredComparison,
+        null,
+        2,
+      ),
     );
   }
   return grid;
 }
 
-/** A cell's PNG name inside `<out>-cells/`. @example cellFileName(0, 2) // 'r0-c2.png' */
-export function cellFileName(row: number, column: number): string {
-  return `r${row}-c${column}.png`;
+/**
+ * A comparison for the Style gallery: every prompt for every column on the chosen (or best) device, the cells and
+ * sheet on disk, read back as the gallery lists it.
+ * @example const { cells } = await renderComparison({ modelPath, prompts: ['ink'], columns, seed: 1, out, cacheDir })
+ */
+export async function renderComparison({ modelPath, cacheDir, ...spec }: CompareSpec): Promise<Comparison> {
+  const { onnx } = await chooseCompute(cacheDir, spec);
+  const model = await openRenderModel(modelPath, cacheDir, 'sampled', { ...onnx, hash: false });
+  try {
+    const prompts = spec.prompts.map((line, i) => parsePromptLine(line, i));
+    await compareRun(model, prompts, spec.columns, { seed: spec.seed, out: spec.out });
+    return await readComparison(`${spec.out}.json`);
+  } finally {
+    model.dispose();
+  }
 }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensorsHeader } from '../../src-main/formats/safetensors';
 import { loadLoRA } from '../../src-main/lora/load';
 import { OPTIONS, resolveConfig, type TrainConfig } from '../../src-main/train/config';
-import { runTrainJob } from '../../src-main/train/job';
+import { runTrainJob } from '../../src-main/jobs/train-job';
 import { readMetrics } from '../../src-main/train/metrics';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
 

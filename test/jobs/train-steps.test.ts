@@ -1,0 +1,36 @@
+// The trainable side of a run: what the device runs (fp16 only off the CPU, the optimizer on WebGPU only for
+// AdamW without accumulation), and the seeded LoRA as the step graph's named parameters, back as an adapter.
+import { describe, expect, it } from 'vitest';
+import { adapterOf, forDevice, planLoRA, trainsOnDevice } from '../../src-main/jobs/train-steps';
+import { FAMILIES } from '../../src-main/models/families';
+import { DEFAULT_CONFIG } from '../../src-main/train/config';
+
+describe('the steps of a training run', () => {
+  it('trains fp32 on the CPU and keeps fp16 on a GPU', () => {
+    const fp16 = { ...DEFAULT_CONFIG, precision: 'fp16' as const };
+    expect(forDevice(fp16, 'cpu').precision).toBe('fp32');
+    expect(forDevice(fp16, 'cuda')).toBe(fp16);
+    expect(forDevice(DEFAULT_CONFIG, 'cpu')).toBe(DEFAULT_CONFIG);
+  });
+
+  it('keeps the optimizer on the device only on WebGPU with AdamW and no accumulation', () => {
+    const adamw = { ...DEFAULT_CONFIG, optimizer: 'adamw' as const, gradientAccumulation: 1 };
+    expect(trainsOnDevice('webgpu', adamw)).toBe(true);
+    expect(trainsOnDevice('cpu', adamw)).toBe(false);
+    expect(trainsOnDevice('webgpu', { ...adamw, gradientAccumulation: 2 })).toBe(false);
+    expect(trainsOnDevice('webgpu', { ...adamw, optimizer: 'prodigy' })).toBe(false);
+  });
+
+  it('plans a seeded LoRA whose parameters come back as the same adapter', async () => {
+    const config = { ...DEFAULT_CONFIG, rank: 4, alpha: 4, seed: 3 };
+    const lora = await planLoRA(config, FAMILIES['tiny-sd1']);
+    expect(lora.params.size).toBe(2 * lora.modules.length);
+    const [down, shape] = [...lora.shapes][0];
+    expect(shape[0]).toBe(4); // A is rank × in
+    expect(lora.params.get(down)!.length).toBe(shape[0] * shape[1]);
+    const again = await planLoRA(config, FAMILIES['tiny-sd1']);
+    expect(again.params.get(down)).toEqual(lora.params.get(down)); // the seed decides the init
+    const adapter = adapterOf(lora, lora.params);
+    expect(adapter.modules.map((m) => m.A)).toEqual(lora.initial.modules.map((m) => m.A));
+  });
+});
