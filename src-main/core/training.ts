@@ -38,7 +38,7 @@ import { openCheckpoint } from '../models/weights';
 import { unetLoRATargets } from '../models/keymap/lora-names';
 import { totalStepsOf } from '../train/loop';
 import { readMetrics, type StepMetrics } from '../train/metrics';
-import type { TrainJobSpec } from '../train/messages';
+import type { TrainJobSpec } from '../api/worker-messages';
 import type { JobInfo, TrainerJobs } from './jobs';
 
 export const SAMPLES_INDEX = join('samples', 'index.jsonl');

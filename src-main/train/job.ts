@@ -31,7 +31,7 @@ import { DeviceTrainer } from './device-state';
 import type { TrainConfig } from './config';
 import { bucketConfigFor, scanDataset } from './dataset-items';
 import { runTraining, type PauseGate, type StepRunner, type TrainOutcome } from './loop';
-import type { TrainJobSpec, WorkerMessage } from './messages';
+import type { TrainJobSpec, WorkerMessage } from '../api/worker-messages';
 import { previewReport } from './messages';
 import type { Tensors } from './optim/index';
 import { streamRng } from './rng';

@@ -1,9 +1,17 @@
 // The trainer worker process entry (child_process.fork, or Electron's utilityProcess): owns every ONNX Runtime
-// session, runs one job, one generation or one captioning run, and reports only by messages (messages.ts).
+// session, runs one job, one generation or one captioning run, and reports only by messages (api/worker-messages.ts).
 // Pause/resume/cancel arrive as messages.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { codeOf } from '../api/errors';
+import {
+  isHostMessage,
+  type CaptionJobSpec,
+  type CompareSpec,
+  type GenerateSpec,
+  type HostMessage,
+  type WorkerMessage,
+} from '../api/worker-messages';
 import { openCaptioner } from '../caption/index';
 import { devices } from '../engine/runtime/providers';
 import { targetsOf } from '../lora/adapter-weights';
@@ -15,8 +23,7 @@ import { compareRun } from '../sample/compare-run';
 import { parsePromptLine } from '../sample/prompt-file';
 import { txt2img } from '../sample/txt2img';
 import { runCaptionJob } from './caption-run';
-import type { CaptionJobSpec, CompareSpec, GenerateSpec, HostMessage, WorkerMessage } from './messages';
-import { isHostMessage, previewReport } from './messages';
+import { previewReport } from './messages';
 import { runTrainJob } from './job';
 import { PauseGate } from './loop';
 

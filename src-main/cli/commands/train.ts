@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { OPTIONS, PRESETS, resolveConfig, type TrainConfig } from '../../train/config';
 import { runTrainJob } from '../../train/job';
 import { PauseGate } from '../../train/loop';
-import type { WorkerMessage } from '../../train/messages';
+import type { WorkerMessage } from '../../api/worker-messages';
 import { cacheDirArg, COMPUTE_USAGE, computeArgs } from '../args';
 import { readTrainFile, type TrainFile } from '../train-file';
 import { UsageError, type CliCommand, type CliIo } from '../io';

@@ -2,6 +2,7 @@
 // and ORT failures rewritten with a feeds dump and a user-language hint (ort-notes.md §8, transformers.js backends/onnx.js).
 
 import * as ort from 'onnxruntime-node';
+import type { ProviderName } from '../../api/devices';
 import type { DType } from '../graph/dtype';
 import type { Dim } from '../graph/shape';
 import { encodeModel, IR_VERSION, OPSET } from '../onnx/proto';
@@ -10,7 +11,7 @@ import { dtypeFromOrt, ORT_TYPES, type TensorValue, type TensorData } from './te
 import { explainOrtError } from './errors';
 import { physicalCores } from './threads';
 
-export type ProviderName = 'cuda' | 'tensorrt' | 'dml' | 'webgpu' | 'coreml' | 'cpu';
+export type { ProviderName } from '../../api/devices';
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 export interface SessionOptions {
