@@ -1,20 +1,52 @@
 // The auto-captioning part of the API contract: the model catalogue as the app shows it, downloads on demand,
-// a preview and a run over a dataset scope. Plain DTOs and type-only imports, so preload and renderer can use it.
-import type { Florence2Task } from '../caption/florence2/tasks';
-import type { CaptionerKind, CaptionMode } from '../caption/types';
+// a preview and a run over a dataset scope, and the catalogue's own words (captioner kinds, modes, Florence-2
+// tasks). Plain DTOs that import nothing, so every floor, preload and renderer can use them.
 
-export type { CaptionerKind, CaptionMode } from '../caption/types';
+/** The captioner families Tessera can run. */
+export type CaptionerKind = 'wd-tagger' | 'florence2';
+
+/** One file of a published model, as the catalogue pins it. */
+export interface CatalogueFile {
+  /** Path inside the model repository, e.g. `model.onnx` or `onnx/decoder_model_merged.onnx`. */
+  path: string;
+  /** Lower-case hex sha256 of the file's bytes; downloads are verified against it. */
+  sha256: string;
+  /** Size in bytes, for progress and disk checks. */
+  size: number;
+  /**
+   * Set when `sha256` and `size` could not be confirmed from a public source (then they are '' and 0):
+   * says why. Such a file is checked against the hub's own sha256 (`X-Linked-Etag`) when it sends one, and
+   * the hash it had is recorded on download (catalogue.ts, model-folder.ts).
+   */
+  unpinned?: string;
+}
+
+/** A captioning model the app offers; nothing is downloaded until the user asks for it. */
+export interface CatalogueEntry {
+  /** The id users type: `wd-swinv2-v3`, `florence2-base` … */
+  id: string;
+  kind: CaptionerKind;
+  /** Human name and one line on what it is good for. */
+  name: string;
+  summary: string;
+  licence: string;
+  /** The hub repository and the pinned revision (commit) the files come from. */
+  repo: string;
+  revision: string;
+  files: CatalogueFile[];
+}
+
+/** How generated captions combine with what is already there. */
+export type CaptionMode = 'replace' | 'append' | 'fill-empty';
 
 /** The caption modes in the order the UI offers them; `satisfies` keeps the list in step with CaptionMode. */
 export const CAPTION_MODES = ['fill-empty', 'append', 'replace'] as const satisfies readonly CaptionMode[];
 
-/** Florence-2's task prompts in the order the UI offers them: a sentence, a detailed one, a paragraph. */
-export const CAPTION_TASKS = [
-  'caption',
-  'detailed',
-  'more-detailed',
-] as const satisfies readonly Florence2Task[];
-export type CaptionTask = (typeof CAPTION_TASKS)[number];
+/** Florence-2's task prompts in the order the UI offers them: a sentence, a detailed one, a paragraph. The one
+ * list of task names: caption/florence2/tasks.ts maps each to its prompt. */
+export const CAPTION_TASKS = ['caption', 'detailed', 'more-detailed'] as const;
+export type Florence2Task = (typeof CAPTION_TASKS)[number];
+export type CaptionTask = Florence2Task;
 
 /** One catalogue model as the Dataset screen lists it: what it is, its size, and whether it is on disk. */
 export interface CaptionModelInfo {

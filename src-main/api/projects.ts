@@ -1,7 +1,6 @@
 // The projects & dataset part of the API contract: plain DTOs and type-only imports (erased at build), so
 // the preload, renderer, server and CLI can all use it.
-import type { TagOp } from '../dataset/tags';
-import type { TrainConfig } from '../train/config';
+import type { TrainConfig } from './train-config';
 
 /** Per-project training-data settings that change what the dataset screen shows (buckets, import size floor). */
 export interface ProjectSettings {
@@ -103,7 +102,17 @@ export interface ImportSummary {
   skipped: SkippedFile[];
 }
 
-/** One bulk tag edit, applied to every caption of a selection: dataset/tags.ts owns the shape (type-only import). */
+/** One bulk edit; the same op is applied to every caption of a selection. */
+export type TagOp =
+  | { kind: 'add'; tag: string; at?: 'start' | 'end' }
+  | { kind: 'remove'; tag: string }
+  | { kind: 'replace'; from: string; to: string }
+  | { kind: 'findReplace'; find: string; replace: string; regex?: boolean; flags?: string }
+  | { kind: 'prependTrigger'; trigger: string }
+  | { kind: 'sortDedupe'; sort?: boolean; keepFirst?: number }
+  | { kind: 'set'; caption: string };
+
+/** One bulk tag edit, applied to every caption of a selection (dataset/tags.ts applies it). */
 export type TagEdit = TagOp;
 
 export const TAG_EDIT_KINDS = [

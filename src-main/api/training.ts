@@ -1,16 +1,10 @@
 // The training, sampling and export part of the API contract: plain DTOs and the method group TesseraApi
-// extends. Type-only imports (erased at build), so preload and renderer can still import this file.
-import type { JobInfo } from '../core/jobs';
-import type { OptionSpec, Preset, TrainConfig } from '../train/config';
-import type { Progress } from '../train/loop';
-import type { StepMetrics } from '../train/metrics';
-import type { Recommendation } from '../train/recommend';
+// extends. It imports only its neighbours in api/, so preload and renderer can import this file.
+import type { JobInfo, Progress, StepMetrics } from './jobs';
+import type { OptionSpec, Preset, Recommendation, TrainConfig } from './train-config';
 
-export type { JobInfo, JobStatus } from '../core/jobs';
-export type { OptionSpec, Preset, TrainConfig } from '../train/config';
-export type { Progress } from '../train/loop';
-export type { StepMetrics } from '../train/metrics';
-export type { Recommendation } from '../train/recommend';
+export type * from './jobs';
+export type * from './train-config';
 
 export interface TrainingOptions {
   options: readonly OptionSpec[];
@@ -67,6 +61,16 @@ export interface SampleInfo {
   index: number;
   prompt: string;
   path: string;
+}
+
+/** One sampler step of a generation: its denoised latents as base64 little-endian f32 [channels, h, w]. */
+export interface PreviewReport {
+  step: number;
+  steps: number;
+  width: number;
+  height: number;
+  family: string;
+  latents: string;
 }
 
 export interface GenerateRequest {
@@ -253,13 +257,6 @@ export type TrainingEvents = {
   'train.job': JobInfo;
   'train.progress': { jobId: string; progress: Progress };
   'train.sample': { jobId: string; sample: SampleInfo };
-  /** Per-step latents of a running generation for the live preview (base64 f32, [4, h, w]). */
-  'sample.preview': {
-    step: number;
-    steps: number;
-    width: number;
-    height: number;
-    family: string;
-    latents: string;
-  };
+  /** Per-step latents of a running generation for the live preview. */
+  'sample.preview': PreviewReport;
 };

@@ -3,7 +3,7 @@
 import { utilityProcess } from 'electron';
 import type { WorkerHandle, WorkerLauncher } from '../core/worker-process';
 import { workerEntry } from '../core/worker-process';
-import type { WorkerMessage } from '../train/messages';
+import type { WorkerMessage } from '../api/worker-messages';
 
 const STDERR_KEEP = 4000;
 

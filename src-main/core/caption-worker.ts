@@ -1,7 +1,7 @@
 // Captioning in a one-off trainer worker process (the worker owns every ONNX Runtime session; this process never
 // loads ORT). Batches arrive as messages and are handed on in order; a batch handler that writes files finishes
 // before the next one starts, and before the run resolves.
-import type { CaptionJobSpec, WorkerMessage } from '../train/messages';
+import type { CaptionJobSpec, WorkerMessage } from '../api/worker-messages';
 import { workerFailure, type WorkerLauncher } from './worker-process';
 
 export interface CaptionWorkerRun {

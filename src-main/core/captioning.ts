@@ -17,7 +17,7 @@ import { CATALOGUE, catalogueEntry } from '../caption/catalogue';
 import { cachedModelDir, missingFiles, resolveModelFolder } from '../caption/model-folder';
 import type { CatalogueEntry } from '../caption/types';
 import type { CaptionUndo } from '../dataset/captions';
-import type { CaptionJobSpec } from '../train/messages';
+import type { CaptionJobSpec } from '../api/worker-messages';
 import { captionInWorker, etaOf, type CaptionWorkerRun } from './caption-worker';
 import type { DatasetService } from './dataset-service';
 import type { WorkerLauncher } from './worker-process';

@@ -1,8 +1,8 @@
 // "Try a prompt" and comparisons: rendered in a one-off worker process (the worker owns every ONNX Runtime
 // session, never the app's main process), with per-step latent previews passed on as they arrive.
 import { join } from 'node:path';
-import type { Comparison, GeneratedImage, GenerateRequest } from '../api/training';
-import type { CompareSpec, GenerateSpec, HostMessage, PreviewReport, WorkerMessage } from '../train/messages';
+import type { Comparison, GeneratedImage, GenerateRequest, PreviewReport } from '../api/training';
+import type { CompareSpec, GenerateSpec, HostMessage, WorkerMessage } from '../api/worker-messages';
 import { workerFailure, type WorkerLauncher } from './worker-process';
 
 /** Where an image goes when the request names no path: `<dir>/generated/<time>-<seed>.png`. */

@@ -3,27 +3,12 @@
 // with the reason, and resumable when the run folder holds a saved state (the loop resumes from it when the
 // same job is started again).
 import { randomUUID } from 'node:crypto';
-import type { Progress, TrainOutcome } from '../train/loop';
+import type { JobInfo, JobStatus } from '../api/jobs';
 import { latestStatePath } from '../train/checkpoint';
-import type { TrainJobSpec, WorkerMessage } from '../train/messages';
+import type { TrainJobSpec, WorkerMessage } from '../api/worker-messages';
 import type { WorkerHandle, WorkerLauncher } from './worker-process';
 
-export type JobStatus = 'queued' | 'running' | 'paused' | 'finished' | 'cancelled' | 'failed' | 'crashed';
-
-export interface JobInfo {
-  id: string;
-  name: string;
-  runDir: string;
-  status: JobStatus;
-  stage: { stage: string; done: number; total: number } | null;
-  progress: Progress | null;
-  outcome: TrainOutcome | null;
-  /** Plain-words reason for failed/crashed jobs. */
-  error: string | null;
-  /** A saved state exists: starting the job again continues from it. */
-  resumable: boolean;
-  lastAdapter: string | null;
-}
+export type { JobInfo, JobStatus } from '../api/jobs';
 
 export type JobEvent = { job: JobInfo; message: WorkerMessage | null };
 

@@ -23,7 +23,7 @@ import { absolutePath, assertPlanned, planTraining } from '../jobs/train-plan';
 import { DEFAULT_CONFIG, OPTIONS, PRESETS, resolveConfig } from '../train/config';
 import { openCheckpoint } from '../models/weights';
 import { readMetrics, type StepMetrics } from '../train/metrics';
-import type { TrainJobSpec } from '../train/messages';
+import type { TrainJobSpec } from '../api/worker-messages';
 import type { JobInfo, TrainerJobs } from './jobs';
 
 export const SAMPLES_INDEX = join('samples', 'index.jsonl');

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError } from '../api/errors';
-import type { HostMessage, WorkerMessage } from '../train/messages';
+import type { HostMessage, WorkerMessage } from '../api/worker-messages';
 
 export interface WorkerHandle {
   send(message: HostMessage): void;

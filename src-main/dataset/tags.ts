@@ -1,5 +1,8 @@
 // The tag view of a caption (comma-separated tags, trimmed) and the bulk edits over it, as pure
 // functions on strings; captions.ts applies them to files. Tags compare exactly (case kept).
+import type { TagOp } from '../api/projects';
+
+export type { TagOp } from '../api/projects';
 
 /** Splits a caption into trimmed, non-empty tags. Example: `parseTags(' a, b ,,c')` → ['a', 'b', 'c']. */
 export function parseTags(caption: string): string[] {
@@ -13,16 +16,6 @@ export function parseTags(caption: string): string[] {
 export function formatTags(tags: readonly string[]): string {
   return tags.join(', ');
 }
-
-/** One bulk edit; the same op is applied to every caption of a selection. */
-export type TagOp =
-  | { kind: 'add'; tag: string; at?: 'start' | 'end' }
-  | { kind: 'remove'; tag: string }
-  | { kind: 'replace'; from: string; to: string }
-  | { kind: 'findReplace'; find: string; replace: string; regex?: boolean; flags?: string }
-  | { kind: 'prependTrigger'; trigger: string }
-  | { kind: 'sortDedupe'; sort?: boolean; keepFirst?: number }
-  | { kind: 'set'; caption: string };
 
 /**
  * Applies one op to one caption and returns the new caption.

@@ -17,4 +17,5 @@ export {
 } from './graph/interpret';
 export { verify, liveOrder } from './graph/verify';
 export { printGraph } from './graph/print';
-export { VJP, grad, gradMap, type GradOptions, type VjpRule } from './autodiff/index';
+export { VJP, type VjpRule } from './autodiff/index';
+export { grad, gradMap, type GradOptions } from './autodiff/grad';

@@ -2,7 +2,7 @@
 // batch reported as it finishes so the host can write it and show progress. A cancel stops between batches
 // (or inside one, when the captioner honours the signal); what was reported stays reported.
 import type { ImageCaptioner } from '../caption/types';
-import type { CaptionJobSpec, WorkerMessage } from '../train/messages';
+import type { CaptionJobSpec, WorkerMessage } from '../api/worker-messages';
 
 /** Loads the captioner a spec names (the worker passes the real one; it owns every ORT session). */
 export type CaptionerOpener = (spec: CaptionJobSpec) => Promise<ImageCaptioner>;

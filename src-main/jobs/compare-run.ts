@@ -14,7 +14,7 @@ import { compareGrid, type CompareGrid, type GridColumn } from '../sample/compar
 import type { SamplePrompt } from '../sample/prompt-file';
 import { parsePromptLine } from '../sample/prompt-file';
 import { requestFromPrompt, txt2img } from '../sample/txt2img';
-import type { CompareSpec } from '../train/messages';
+import type { CompareSpec } from '../api/worker-messages';
 import { cellFileName, readComparison, type StoredComparison } from './comparison-table';
 import { chooseCompute, openRenderModel } from './open-model';
 

@@ -2,11 +2,11 @@
 // the latents of every sampling step go to `onPreview`, the PNG (with its A1111 parameters) to the asked path.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
-import type { GeneratedImage } from '../api/training';
+import type { GeneratedImage, PreviewReport } from '../api/training';
 import { targetsOf } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
 import { txt2img } from '../sample/txt2img';
-import type { GenerateSpec, PreviewReport } from '../train/messages';
+import type { GenerateSpec } from '../api/worker-messages';
 import { previewReport } from '../train/messages';
 import { chooseCompute, openRenderModel } from './open-model';
 

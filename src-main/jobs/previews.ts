@@ -7,7 +7,7 @@ import type { CheckpointModel } from '../sample/checkpoint-model';
 import type { GridColumn } from '../sample/compare-grid';
 import { parsePromptLine, type SamplePrompt } from '../sample/prompt-file';
 import { requestFromPrompt, txt2img } from '../sample/txt2img';
-import type { TrainJobSpec, WorkerMessage } from '../train/messages';
+import type { TrainJobSpec, WorkerMessage } from '../api/worker-messages';
 import { previewReport } from '../train/messages';
 import type { Tensors } from '../train/optim/index';
 import { compareRun } from './compare-run';

@@ -5,7 +5,7 @@ import { targetsOf } from '../lora/adapter-weights';
 import { exportKohya } from '../lora/export-kohya';
 import { cachedFileSha256, legacyModelHash } from '../lora/hashes';
 import type { TrainConfig } from '../train/config';
-import type { TrainJobSpec } from '../train/messages';
+import type { TrainJobSpec } from '../api/worker-messages';
 import type { Tensors } from '../train/optim/index';
 import { tagFrequency, trainingFacts, triggerPhrase } from '../train/run-metadata';
 import type { BaseModel } from './open-model';

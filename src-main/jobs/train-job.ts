@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { TrainConfig } from '../train/config';
 import { runTraining, type PauseGate, type TrainOutcome } from '../train/loop';
-import type { TrainJobSpec, WorkerMessage } from '../train/messages';
+import type { TrainJobSpec, WorkerMessage } from '../api/worker-messages';
 import { chooseCompute, openBaseModel, type BaseModel, type JobCompute } from './open-model';
 import { runPreviews } from './previews';
 import { runExporter } from './run-export';

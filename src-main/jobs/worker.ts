@@ -5,8 +5,8 @@
 import { codeOf } from '../api/errors';
 import { openCaptioner } from '../caption/index';
 import { devices } from '../engine/runtime/providers';
-import type { CaptionJobSpec, HostMessage, WorkerMessage } from '../train/messages';
-import { isHostMessage } from '../train/messages';
+import type { CaptionJobSpec, HostMessage, WorkerMessage } from '../api/worker-messages';
+import { isHostMessage } from '../api/worker-messages';
 import { PauseGate } from '../train/loop';
 import { runCaptionJob } from './caption-run';
 import { renderComparison } from './compare-run';

@@ -1,6 +1,6 @@
 // What a file that is no SD1/SD2/SDXL checkpoint is, in one line each (SD3, FLUX, ControlNet, embeddings, a
 // lone VAE or text encoder): detect.ts consults this table only when no family signature matched.
-import type { CheckpointStructure, Signature } from './detect';
+import type { CheckpointStructure, Signature } from './signature';
 
 const anyKey = (s: CheckpointStructure, pattern: RegExp) => s.keys.some((k) => pattern.test(k));
 

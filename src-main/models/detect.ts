@@ -8,6 +8,9 @@ import { architectureFromKeys } from './derive-keys';
 import { FAMILIES, FAMILY_IDS, type FamilyConfig, type FamilyId } from './families';
 import { diffusersUNetConfig } from './keymap/diffusers';
 import { LDM_UNET_PREFIX } from './keymap/ldm';
+import type { CheckpointStructure, Signature } from './signature';
+
+export type { CheckpointStructure, Signature } from './signature';
 
 /** Key → shape, e.g. a safetensors header's tensor map or a JSON key list. */
 export type KeyTable = ReadonlyMap<string, { shape: readonly number[] }>;
@@ -28,24 +31,6 @@ export interface Detection {
   prediction: Prediction;
   evidence: string[];
   warnings: string[];
-}
-
-/** Stage 1: what the keys say about the UNet and text encoders. */
-export interface CheckpointStructure {
-  has: (key: string) => boolean;
-  keys: readonly string[];
-  metadata: Readonly<Record<string, string>>;
-  modelChannels: number | null;
-  inChannels: number | null;
-  contextDim: number | null;
-  linearProjection: boolean | null;
-  admChannels: number | null;
-}
-
-export interface Signature<T, S> {
-  value: T;
-  test: (s: S) => boolean;
-  says: string;
 }
 
 const META_PREDICTION = 'modelspec.prediction_type';

@@ -2,66 +2,18 @@
 // screen, the CLI and validation all read it), plus the presets. Defaults follow kohya/diffusers style-LoRA
 // practice (docs/reference/lora-formats.md#kohya-key-grammar, #target-modules).
 
-export type OptimizerName = 'adamw' | 'prodigy';
-export type LrScheduleName =
-  'constant' | 'constant_with_warmup' | 'cosine' | 'cosine_with_restarts' | 'linear' | 'polynomial';
-export type TargetSetName = 'attention' | 'transformer';
-export type SaveDtype = 'fp16' | 'bf16' | 'fp32';
-export type Precision = 'fp32' | 'fp16';
+import type { OptionSpec, Preset, TrainConfig } from '../api/train-config';
 
-export interface TrainConfig {
-  rank: number;
-  alpha: number;
-  targets: TargetSetName;
-  resolution: number;
-  batchSize: number;
-  gradientAccumulation: number;
-  /** Optimizer steps; when 0, `epochs` decides. */
-  maxSteps: number;
-  epochs: number;
-  optimizer: OptimizerName;
-  learningRate: number;
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  lrSchedule: LrScheduleName;
-  warmupSteps: number;
-  /** Cycles of cosine_with_restarts. */
-  lrCycles: number;
-  /** Power of the polynomial schedule. */
-  lrPower: number;
-  /** Clip the global gradient norm to this; 0 turns clipping off. */
-  maxGradNorm: number;
-  /** min-SNR-γ loss weighting; 0 turns it off. */
-  minSnrGamma: number;
-  noiseOffset: number;
-  timestepMin: number;
-  timestepMax: number;
-  seed: number;
-  precision: Precision;
-  gradientCheckpointing: boolean;
-  /** Save a resumable checkpoint every N optimizer steps (0: only at the end). */
-  saveEverySteps: number;
-  /** Also save one at the end of every N epochs (0: off). */
-  saveEveryEpochs: number;
-  /** Make sample previews every N optimizer steps (0: never). */
-  sampleEverySteps: number;
-  saveDtype: SaveDtype;
-  shuffleTags: boolean;
-  keepTokens: number;
-  captionDropout: number;
-  tagDropout: number;
-  flip: boolean;
-  randomCrop: boolean;
-}
-
-type NumericKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
-
-export type OptionSpec =
-  | { key: NumericKey; kind: 'int' | 'float'; min: number; max: number; label: string; help: string }
-  | { key: keyof TrainConfig; kind: 'bool'; label: string; help: string }
-  | { key: keyof TrainConfig; kind: 'choice'; choices: readonly string[]; label: string; help: string };
+export type {
+  LrScheduleName,
+  OptimizerName,
+  OptionSpec,
+  Precision,
+  Preset,
+  SaveDtype,
+  TargetSetName,
+  TrainConfig,
+} from '../api/train-config';
 
 export const DEFAULT_CONFIG: Readonly<TrainConfig> = {
   rank: 16,
@@ -380,15 +332,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'Crop at a new random offset each step instead of the centre (slower: those crops are encoded every step).',
   },
 ];
-
-export interface Preset {
-  id: string;
-  label: string;
-  description: string;
-  /** Model families the preset is meant for. */
-  families: readonly string[];
-  config: Partial<TrainConfig>;
-}
 
 export const PRESETS: readonly Preset[] = [
   {

@@ -2,6 +2,7 @@
 // update at the scheduled LR; checkpoints, previews and metrics at their intervals; pause, cancel and
 // resume. Every random draw comes from a counter-based stream (rng.ts), so resume is bit-exact.
 import { mkdir } from 'node:fs/promises';
+import type { Progress, StepMetrics, TrainOutcome } from '../api/jobs';
 import type { TensorValue } from '../engine';
 import type { TrainConfig } from './config';
 import {
@@ -13,10 +14,12 @@ import {
 } from './checkpoint';
 import { DivergenceError, divergence, rollbackNotice, ROLLBACK_LR_FACTOR, stopMessage } from './guard';
 import { learningRateAt } from './lr';
-import { MetricsLog, type StepMetrics } from './metrics';
+import { MetricsLog } from './metrics';
 import { createOptimizer, type OptimizerState, type Tensors } from './optim/index';
 import { streamNormal, streamRng } from './rng';
 import { STEP_INPUTS } from './step-graph';
+
+export type { Progress, TrainOutcome } from '../api/jobs';
 
 /** Names of the per-step random feeds the loop adds to every batch (the step graph's Inputs). */
 export const NOISE_FEEDS = {
@@ -47,10 +50,6 @@ export interface Batch {
 export interface BatchSource {
   readonly batchesPerEpoch: number;
   batch(epoch: number, index: number): Promise<Batch>;
-}
-
-export interface Progress extends StepMetrics {
-  totalSteps: number;
 }
 
 /** Lets the UI pause between steps; `wait()` resolves immediately unless paused. */
@@ -116,15 +115,6 @@ export interface DeviceLoop {
   apply(lr: number): Promise<number>;
   download(): Promise<{ params: Tensors; state: OptimizerState }>;
   upload(params: Tensors, state: OptimizerState): void;
-}
-
-export interface TrainOutcome {
-  status: 'finished' | 'cancelled';
-  step: number;
-  totalSteps: number;
-  adapterPath: string;
-  skipped: number;
-  resumedFrom: number;
 }
 
 const INITIAL_LOSS_SCALE = 2 ** 16;

@@ -2,25 +2,13 @@
 // and a TensorBoard event file. On resume, lines past the resumed step are dropped so the log reads as one run.
 import { appendFile, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { StepMetrics } from '../api/jobs';
 import { writeFileAtomic } from '../dataset/project-files';
 import { EventWriter } from '../formats/tfevents';
 
-export const METRICS_FILE = 'metrics.jsonl';
+export type { StepMetrics } from '../api/jobs';
 
-export interface StepMetrics {
-  step: number;
-  epoch: number;
-  loss: number;
-  smoothLoss: number;
-  lr: number;
-  gradNorm: number;
-  itPerSec: number;
-  etaSeconds: number;
-  memoryBytes: number;
-  skipped: number;
-  /** Set on the first step after the divergence guard rolled back: what happened (train/guard.ts). */
-  note?: string;
-}
+export const METRICS_FILE = 'metrics.jsonl';
 
 /** The TensorBoard scalars of a step (tag → value). */
 const SCALARS = [

@@ -1,6 +1,9 @@
 // The first-run recommendation: which preset (and which length) suits a base model's family and the size of the
 // dataset, with the reason in words the Train screen shows. Pure: the plan supplies family, images and size.
+import type { Recommendation } from '../api/train-config';
 import { PRESETS, type TrainConfig } from './config';
+
+export type { Recommendation } from '../api/train-config';
 
 export interface RecommendInput {
   /** The base model's family (`ModelFamily`), e.g. `sd1`. */
@@ -9,14 +12,6 @@ export interface RecommendInput {
   images: number;
   /** The size the model was trained at (64 for the tiny test models), null when unknown. */
   nativeResolution: number | null;
-}
-
-export interface Recommendation {
-  presetId: string;
-  /** What the recommendation sets on top of the preset: length, warm-up and the model's own size. */
-  config: Partial<TrainConfig>;
-  /** One sentence: why this preset and this length. */
-  reason: string;
 }
 
 /** Style adapters settle after about this many updates per image, within the bounds below. */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captionInWorker, etaOf } from '../../src-main/core/caption-worker';
 import { TrainerJobs } from '../../src-main/core/jobs';
 import { forkLauncher } from '../../src-main/core/worker-process';
-import type { CaptionJobSpec, TrainJobSpec } from '../../src-main/train/messages';
+import type { CaptionJobSpec, TrainJobSpec } from '../../src-main/api/worker-messages';
 import { tempDir } from '../dataset/make-images';
 
 let dir: string;

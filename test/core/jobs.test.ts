@@ -9,7 +9,7 @@ import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
 import { TrainerJobs, type JobEvent } from '../../src-main/core/jobs';
 import { forkLauncher, type WorkerHandle } from '../../src-main/core/worker-process';
 import { DEFAULT_CONFIG, resolveConfig } from '../../src-main/train/config';
-import type { TrainJobSpec } from '../../src-main/train/messages';
+import type { TrainJobSpec } from '../../src-main/api/worker-messages';
 import { BPE_PATH } from '../fixtures/tokenizer';
 
 let dir = '';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageCaptioner } from '../../src-main/caption/types';
 import { batches, runCaptionJob } from '../../src-main/jobs/caption-run';
-import type { CaptionJobSpec, WorkerMessage } from '../../src-main/train/messages';
+import type { CaptionJobSpec, WorkerMessage } from '../../src-main/api/worker-messages';
 
 const spec = (n: number, batchSize: number): CaptionJobSpec => ({
   entry: {

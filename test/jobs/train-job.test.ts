@@ -8,7 +8,7 @@ import { readSafetensorsHeader } from '../../src-main/formats/safetensors';
 import { loadLoRA } from '../../src-main/lora/load';
 import { resolveConfig } from '../../src-main/train/config';
 import { runTrainJob } from '../../src-main/jobs/train-job';
-import type { TrainJobSpec, WorkerMessage } from '../../src-main/train/messages';
+import type { TrainJobSpec, WorkerMessage } from '../../src-main/api/worker-messages';
 import { readMetrics } from '../../src-main/train/metrics';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
 import { BPE_PATH } from '../fixtures/tokenizer';

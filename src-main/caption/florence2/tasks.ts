@@ -1,7 +1,8 @@
 // Florence-2's caption tasks. Its processor replaces a task token with a fixed English prompt before
 // tokenizing (`<CAPTION>` → 'What does the image describe?'); the model was trained on those sentences.
+import { CAPTION_TASKS, type Florence2Task } from '../../api/captioning';
 
-export type Florence2Task = 'caption' | 'detailed' | 'more-detailed';
+export type { Florence2Task } from '../../api/captioning';
 
 const PROMPTS: Record<Florence2Task, { token: string; prompt: string }> = {
   caption: { token: '<CAPTION>', prompt: 'What does the image describe?' },
@@ -12,7 +13,7 @@ const PROMPTS: Record<Florence2Task, { token: string; prompt: string }> = {
   },
 };
 
-export const FLORENCE2_TASKS = Object.keys(PROMPTS) as Florence2Task[];
+export const FLORENCE2_TASKS: readonly Florence2Task[] = CAPTION_TASKS;
 
 /**
  * The sentence the encoder reads for a task, accepting our names or Florence's task tokens.

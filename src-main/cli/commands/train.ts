@@ -8,7 +8,7 @@ import { OPTIONS, PRESETS, resolveConfig, type TrainConfig } from '../../train/c
 import { runTrainJob } from '../../jobs/train-job';
 import { assertPlanned, planTraining } from '../../jobs/train-plan';
 import { PauseGate } from '../../train/loop';
-import type { WorkerMessage } from '../../train/messages';
+import type { WorkerMessage } from '../../api/worker-messages';
 import { cacheDirArg, COMPUTE_USAGE, computeArgs } from '../args';
 import { readTrainFile, type TrainFile } from '../train-file';
 import { UsageError, type CliCommand, type CliIo } from '../io';

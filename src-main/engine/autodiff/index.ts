@@ -36,5 +36,4 @@ export const VJP_FILES: Record<string, Record<string, VjpRule>> = {
   'rules/softmax.ts': SOFTMAX_RULES,
 };
 
-export { grad, gradMap, type GradOptions, type Rematerializer } from './grad';
 export type { VjpRule } from './rule';

@@ -3,7 +3,6 @@
 
 import { DTYPES, type DType } from './dtype';
 import { internKey, type Attrs, type ConstData, type Node, type ParamRef } from './node';
-import type { Adapter } from './nn';
 import { attrOf, OPS, SLICE_END, type OpKind } from './ops';
 import { canonicalDim, dimDiv, dimProduct, shapeEq, shapeToString, type Dim, type Shape } from './shape';
 
@@ -27,6 +26,22 @@ const CONST_TYPES: Record<DType, (n: number) => ConstData> = {
 export interface CompositeVjp {
   inputs: readonly Node[];
   vjp: (g: Graph, dy: Node, read: (n: Node) => Node) => (Node | null)[];
+}
+
+/**
+ * The one hook linear()/conv2d() (nn.ts) consult; LoRA implements it (merge or runtime mode). Returning
+ * undefined means "no adapter here": the plain layer is built. Declared beside Graph, which holds it.
+ */
+export interface Adapter {
+  linear?(g: Graph, x: Node, weight: Node, bias: Node | undefined): Node | undefined;
+  conv2d?(g: Graph, x: Node, weight: Node, bias: Node | undefined, o: Conv2dOpts): Node | undefined;
+}
+
+export interface Conv2dOpts {
+  stride?: number;
+  padding?: number;
+  dilation?: number;
+  groups?: number;
 }
 
 export class Graph {

@@ -1,25 +1,11 @@
 // Composite layers built from primitives (style.md: composites unless ORT has a kernel worth targeting;
 // docs/reference/ort-notes.md#groupnorm: GroupNorm as the ReduceMean composite, Gelu via Erf). Torch weight layouts.
 
-import type { Graph } from './builder';
+import type { Conv2dOpts, Graph } from './builder';
 import type { Node } from './node';
 import { dimDiv, type Dim } from './shape';
 
-/**
- * The one hook linear()/conv2d() consult; LoRA implements it (merge or runtime mode). Returning
- * undefined means "no adapter here": the plain layer is built.
- */
-export interface Adapter {
-  linear?(g: Graph, x: Node, weight: Node, bias: Node | undefined): Node | undefined;
-  conv2d?(g: Graph, x: Node, weight: Node, bias: Node | undefined, o: Conv2dOpts): Node | undefined;
-}
-
-export interface Conv2dOpts {
-  stride?: number;
-  padding?: number;
-  dilation?: number;
-  groups?: number;
-}
+export type { Adapter, Conv2dOpts } from './builder';
 
 /** x Wᵀ + b with W [out, in] (torch layout). Consults the Graph's adapter first. */
 export function linear(g: Graph, x: Node, weight: Node, bias?: Node): Node {

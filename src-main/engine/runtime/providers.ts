@@ -5,7 +5,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { probeProvider, Session, type ProviderName, type SessionOptions } from './session';
+import type { DeviceReport, ProviderName, ProviderReport, ProviderStatus } from '../../api/devices';
+import { probeProvider, Session, type SessionOptions } from './session';
 
 interface ProviderSpec {
   name: ProviderName;
@@ -38,21 +39,7 @@ const PROVIDERS: readonly ProviderSpec[] = [
   },
 ];
 
-export type ProviderStatus =
-  'used' | 'available' | 'unavailable' | 'not-installed' | 'not-on-platform' | 'opt-in';
-
-export interface ProviderReport {
-  name: ProviderName;
-  status: ProviderStatus;
-  /** Why it is not used (empty for the used one). */
-  reason: string;
-}
-
-export interface DeviceReport {
-  platform: string;
-  chosen: ProviderName;
-  providers: ProviderReport[];
-}
+export type { DeviceReport, ProviderReport, ProviderStatus } from '../../api/devices';
 
 export interface ProviderChoice {
   /** Providers to try, in order; default: the table's automatic ones. */

@@ -3,6 +3,7 @@
 // (docs/reference/ort-notes.md#the-node-binding, transformers.js backends/onnx.js).
 
 import * as ort from 'onnxruntime-node';
+import type { ProviderName } from '../../api/devices';
 import type { DType } from '../graph/dtype';
 import type { Dim } from '../graph/shape';
 import { encodeModel, IR_VERSION, OPSET } from '../onnx/proto';
@@ -11,7 +12,7 @@ import { dtypeFromOrt, ORT_TYPES, type TensorValue, type TensorData } from './te
 import { explainOrtError } from './errors';
 import { physicalCores } from './threads';
 
-export type ProviderName = 'cuda' | 'tensorrt' | 'dml' | 'webgpu' | 'coreml' | 'cpu';
+export type { ProviderName } from '../../api/devices';
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 export interface SessionOptions {

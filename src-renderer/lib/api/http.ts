@@ -4,7 +4,7 @@ import type { EventName, TesseraEvents } from '../../../src-main/api/contract';
 import { ApiError, fail, isEnvelope, unwrap, type ApiEnvelope } from '../../../src-main/api/errors';
 import { uploadHttpUrl } from '../../../src-main/api/upload-url';
 import { thumbHttpUrl } from '../../../src-main/api/thumb-url';
-import type { Transport } from './client';
+import type { Transport } from './transport';
 
 const TOKEN_KEY = 'tessera.token';
 

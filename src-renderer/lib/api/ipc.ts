@@ -3,7 +3,7 @@
 import type { TesseraBridge } from '../../../src-main/api/contract';
 import type { ApiEnvelope } from '../../../src-main/api/errors';
 import { thumbProtocolUrl } from '../../../src-main/api/thumb-url';
-import type { Transport } from './client';
+import type { Transport } from './transport';
 
 declare global {
   interface Window {

@@ -1,0 +1,81 @@
+// The training vocabulary of the contract: the config every run is described by, the option-table row and
+// the preset shape. The values (defaults, the option table, presets, validation) live in train/config.ts.
+
+export type OptimizerName = 'adamw' | 'prodigy';
+export type LrScheduleName =
+  'constant' | 'constant_with_warmup' | 'cosine' | 'cosine_with_restarts' | 'linear' | 'polynomial';
+export type TargetSetName = 'attention' | 'transformer';
+export type SaveDtype = 'fp16' | 'bf16' | 'fp32';
+export type Precision = 'fp32' | 'fp16';
+
+export interface TrainConfig {
+  rank: number;
+  alpha: number;
+  targets: TargetSetName;
+  resolution: number;
+  batchSize: number;
+  gradientAccumulation: number;
+  /** Optimizer steps; when 0, `epochs` decides. */
+  maxSteps: number;
+  epochs: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  lrSchedule: LrScheduleName;
+  warmupSteps: number;
+  /** Cycles of cosine_with_restarts. */
+  lrCycles: number;
+  /** Power of the polynomial schedule. */
+  lrPower: number;
+  /** Clip the global gradient norm to this; 0 turns clipping off. */
+  maxGradNorm: number;
+  /** min-SNR-γ loss weighting; 0 turns it off. */
+  minSnrGamma: number;
+  noiseOffset: number;
+  timestepMin: number;
+  timestepMax: number;
+  seed: number;
+  precision: Precision;
+  gradientCheckpointing: boolean;
+  /** Save a resumable checkpoint every N optimizer steps (0: only at the end). */
+  saveEverySteps: number;
+  /** Also save one at the end of every N epochs (0: off). */
+  saveEveryEpochs: number;
+  /** Make sample previews every N optimizer steps (0: never). */
+  sampleEverySteps: number;
+  saveDtype: SaveDtype;
+  shuffleTags: boolean;
+  keepTokens: number;
+  captionDropout: number;
+  tagDropout: number;
+  flip: boolean;
+  randomCrop: boolean;
+}
+
+type NumericKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
+
+export type OptionSpec =
+  | { key: NumericKey; kind: 'int' | 'float'; min: number; max: number; label: string; help: string }
+  | { key: keyof TrainConfig; kind: 'bool'; label: string; help: string }
+  | { key: keyof TrainConfig; kind: 'choice'; choices: readonly string[]; label: string; help: string };
+
+export interface Preset {
+  id: string;
+  label: string;
+  description: string;
+  /** Model families the preset is meant for. */
+  families: readonly string[];
+  config: Partial<TrainConfig>;
+}
+
+/** The first-run suggestion for a model family and dataset size (train/recommend.ts computes it). */
+export interface Recommendation {
+  presetId: string;
+  /** What the recommendation sets on top of the preset: length, warm-up and the model's own size. */
+  config: Partial<TrainConfig>;
+  /** One sentence: why this preset and this length. */
+  reason: string;
+}
