@@ -79,3 +79,16 @@ export interface Recommendation {
   /** One sentence: why this preset and this length. */
   reason: string;
 }
+
+/**
+ * The one preset merge: defaults, then the preset's settings, then explicit choices (the services, the CLI and
+ * the Train screen all build a config this way). It lives in the contract so the renderer uses it too.
+ * @example withPreset(options.defaults, options.presets[0], { rank: 4 }).rank // 4
+ */
+export function withPreset(
+  defaults: Readonly<TrainConfig>,
+  preset: Pick<Preset, 'config'> | undefined,
+  overrides: Partial<TrainConfig> = {},
+): TrainConfig {
+  return { ...defaults, ...preset?.config, ...overrides };
+}

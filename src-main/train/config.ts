@@ -2,7 +2,7 @@
 // screen, the CLI and validation all read it), plus the presets. Defaults follow kohya/diffusers style-LoRA
 // practice (docs/reference/lora-formats.md#kohya-key-grammar, #target-modules).
 
-import type { OptionSpec, Preset, TrainConfig } from '../api/train-config';
+import { withPreset, type OptionSpec, type Preset, type TrainConfig } from '../api/train-config';
 
 export type {
   LrScheduleName,
@@ -389,19 +389,6 @@ export function validateConfig(config: TrainConfig): string[] {
   }
   if (config.timestepMin >= config.timestepMax) problems.push('Min timestep must be below max timestep.');
   return problems;
-}
-
-/**
- * The one preset merge: defaults, then the preset's settings, then explicit choices (the services, the CLI and
- * the Train screen all build a config this way). Pure, so the renderer imports it too.
- * @example withPreset(DEFAULT_CONFIG, PRESETS[0], { rank: 4 }).rank // 4
- */
-export function withPreset(
-  defaults: Readonly<TrainConfig>,
-  preset: Pick<Preset, 'config'> | undefined,
-  overrides: Partial<TrainConfig> = {},
-): TrainConfig {
-  return { ...defaults, ...preset?.config, ...overrides };
 }
 
 /** Defaults, then a preset, then explicit choices; throws with every problem at once. */

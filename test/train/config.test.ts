@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_CONFIG,
-  OPTIONS,
-  PRESETS,
-  resolveConfig,
-  validateConfig,
-  withPreset,
-} from '../../src-main/train/config';
+import { DEFAULT_CONFIG, OPTIONS, PRESETS, resolveConfig, validateConfig } from '../../src-main/train/config';
+import { withPreset } from '../../src-main/api/train-config';
 
 describe('training options', () => {
   it('describes every config field exactly once, with a one-line explanation', () => {

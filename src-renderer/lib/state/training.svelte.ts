@@ -15,8 +15,8 @@ import type {
   TrainRequest,
 } from '../../../src-main/api/training';
 import { toErrorData, type ApiErrorData } from '../../../src-main/api/errors';
-// The one preset merge; train/config.ts imports nothing, so the page bundle stays free of Node modules.
-import { withPreset } from '../../../src-main/train/config';
+// The one preset merge, from the contract (the services and the CLI use it too).
+import { withPreset } from '../../../src-main/api/train-config';
 
 /** Event subscription as the transports offer it (typed loosely here: names are checked by the contract). */
 export type Subscribe = (name: string, listener: (payload: unknown) => void) => () => void;
