@@ -1,8 +1,8 @@
 // Electron's way to start the trainer worker: a utilityProcess (a Node child that Chromium supervises and
 // that survives renderer reloads). Implements the same WorkerLauncher the web server gets from fork().
 import { utilityProcess } from 'electron';
-import type { WorkerHandle, WorkerLauncher } from '../core/worker-process';
-import { workerEntry } from '../core/worker-process';
+import type { WorkerHandle, WorkerLauncher } from '../jobs/worker-host';
+import { workerEntry } from '../jobs/worker-host';
 import type { WorkerMessage } from '../api/worker-messages';
 
 const STDERR_KEEP = 4000;

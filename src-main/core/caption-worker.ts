@@ -2,7 +2,7 @@
 // loads ORT). Batches arrive as messages and are handed on in order; a batch handler that writes files finishes
 // before the next one starts, and before the run resolves.
 import type { CaptionJobSpec, WorkerMessage } from '../api/worker-messages';
-import { workerFailure, type WorkerLauncher } from './worker-process';
+import { workerFailure, type WorkerLauncher } from '../jobs/worker-host';
 
 export interface CaptionWorkerRun {
   /** Resolves when the worker has reported every batch it did (and the handler has dealt with them). */

@@ -20,7 +20,7 @@ import type { CaptionUndo } from '../dataset/captions';
 import type { CaptionJobSpec } from '../api/worker-messages';
 import { captionInWorker, etaOf, type CaptionWorkerRun } from './caption-worker';
 import type { DatasetService } from './dataset-service';
-import type { WorkerLauncher } from './worker-process';
+import type { WorkerLauncher } from '../jobs/worker-host';
 
 /** Images per captioner call: large enough to keep a GPU busy, small enough for steady progress. */
 export const CAPTION_BATCH = 8;

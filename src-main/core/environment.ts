@@ -4,7 +4,7 @@ import type { EnvironmentReport } from '../api/contract';
 import { ApiError } from '../api/errors';
 import type { DeviceReport } from '../engine/runtime/providers';
 import { findModelFolders } from './model-folders';
-import type { WorkerLauncher } from './worker-process';
+import type { WorkerLauncher } from '../jobs/worker-host';
 
 /** Probes the execution providers in a one-off worker. @example const report = await devicesInWorker(forkLauncher()) */
 export function devicesInWorker(launch: WorkerLauncher): Promise<DeviceReport> {

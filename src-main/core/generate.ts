@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Comparison, GeneratedImage, GenerateRequest, PreviewReport } from '../api/training';
 import type { CompareSpec, GenerateSpec, HostMessage, WorkerMessage } from '../api/worker-messages';
-import { workerFailure, type WorkerLauncher } from './worker-process';
+import { workerFailure, type WorkerLauncher } from '../jobs/worker-host';
 
 /** Where an image goes when the request names no path: `<dir>/generated/<time>-<seed>.png`. */
 export function defaultImagePath(dir: string, seed: number, now = new Date()): string {

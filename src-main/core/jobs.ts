@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { JobInfo, JobStatus } from '../api/jobs';
 import { latestStatePath } from '../train/checkpoint';
 import type { TrainJobSpec, WorkerMessage } from '../api/worker-messages';
-import type { WorkerHandle, WorkerLauncher } from './worker-process';
+import type { WorkerHandle, WorkerLauncher } from '../jobs/worker-host';
 
 export type { JobInfo, JobStatus } from '../api/jobs';
 

@@ -67,7 +67,7 @@ import { TrainerJobs, type JobEvent } from './jobs';
 import { projectOfRunPath, runImageFile, runsDirOf } from './run-images';
 import { SettingsStore } from './settings';
 import { TrainingService } from './training';
-import { forkLauncher, type WorkerHandle, type WorkerLauncher } from './worker-process';
+import { forkLauncher, type WorkerHandle, type WorkerLauncher } from '../jobs/worker-host';
 
 export interface ServicesOptions {
   /** Which front door serves this instance; reported by getAppInfo. */

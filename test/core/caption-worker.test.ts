@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captionInWorker, etaOf } from '../../src-main/core/caption-worker';
 import { TrainerJobs } from '../../src-main/core/jobs';
-import { forkLauncher } from '../../src-main/core/worker-process';
+import { forkLauncher } from '../../src-main/jobs/worker-host';
 import type { CaptionJobSpec, TrainJobSpec } from '../../src-main/api/worker-messages';
 import { tempDir } from '../dataset/make-images';
 

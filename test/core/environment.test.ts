@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { devicesInWorker, environmentReport, remembered } from '../../src-main/core/environment';
-import { forkLauncher } from '../../src-main/core/worker-process';
+import { forkLauncher } from '../../src-main/jobs/worker-host';
 
 describe('environment report', () => {
   it('probes the compute devices in a worker process and lists folders and paths', async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../src-main/api/errors';
 import type { GenerateRequest } from '../../src-main/api/training';
 import { defaultImagePath, generateInWorker, withOutPath } from '../../src-main/core/generate';
-import { forkLauncher } from '../../src-main/core/worker-process';
+import { forkLauncher } from '../../src-main/jobs/worker-host';
 import { writeSafetensors } from '../../src-main/formats/safetensors';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
 import { tempDir } from '../dataset/make-images';

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
 import { TrainerJobs, type JobEvent } from '../../src-main/core/jobs';
-import { forkLauncher, type WorkerHandle } from '../../src-main/core/worker-process';
+import { forkLauncher, type WorkerHandle } from '../../src-main/jobs/worker-host';
 import { DEFAULT_CONFIG, resolveConfig } from '../../src-main/train/config';
 import type { TrainJobSpec } from '../../src-main/api/worker-messages';
 import { BPE_PATH } from '../fixtures/tokenizer';

@@ -14,7 +14,7 @@ import { CaptioningService, type CaptioningDeps } from '../../src-main/core/capt
 import { DatasetService } from '../../src-main/core/dataset-service';
 import { readProjectFiles } from '../../src-main/core/projects';
 import { Services } from '../../src-main/core/services';
-import { forkLauncher } from '../../src-main/core/worker-process';
+import { forkLauncher } from '../../src-main/jobs/worker-host';
 import { tempDir } from '../dataset/make-images';
 import { startHubServer, type HubServer } from '../fixtures/hub-server';
 import { makeTinyFlorence2 } from '../fixtures/tiny-florence2';

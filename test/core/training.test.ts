@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrainerJobs } from '../../src-main/core/jobs';
 import { runStamp, TrainingService } from '../../src-main/core/training';
-import { forkLauncher } from '../../src-main/core/worker-process';
+import { forkLauncher } from '../../src-main/jobs/worker-host';
 import { loadLoRA } from '../../src-main/lora/load';
 import { inspectModel } from '../../src-main/models/inspect';
 import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';

@@ -20,7 +20,7 @@ import {
 import type { Configuration } from 'app-builder-lib';
 import { doMergeConfigs } from 'app-builder-lib/out/util/config/config';
 
-/** Entry files the packaged app loads by name at run time (window.ts, worker-process.ts, package.json main). */
+/** Entry files the packaged app loads by name at run time (window.ts, jobs/worker-host.ts, package.json main). */
 export const REQUIRED_APP_FILES = [
   'out/main/main.js',
   'out/main/worker.js',

@@ -23,7 +23,7 @@ import { firstWorkerMessage } from './builder';
 const ROOT = join(import.meta.dirname, '..', '..');
 const ORT_BIN = 'node_modules/onnxruntime-node/bin/napi-v6';
 
-/** Entries the packaged app loads by name (package.json main, window.ts, worker-process.ts, the CLI). */
+/** Entries the packaged app loads by name (package.json main, window.ts, jobs/worker-host.ts, the CLI). */
 const ENTRIES = [
   '/package.json',
   '/out/main/main.js',

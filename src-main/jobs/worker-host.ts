@@ -30,7 +30,7 @@ export function workerEntry(): { path: string; execArgv: string[] } {
   // Bundled: this code sits in out/main/ or in out/main/chunks/, next to or below worker.js.
   const bundled = [join(here, 'worker.js'), join(here, '..', 'worker.js')].find((p) => existsSync(p));
   if (bundled && !here.includes(`${sep}src-main${sep}`)) return { path: bundled, execArgv: [] };
-  return { path: resolve(here, '../jobs/worker.ts'), execArgv: ['--import', 'tsx'] };
+  return { path: resolve(here, 'worker.ts'), execArgv: ['--import', 'tsx'] };
 }
 
 /** Launches workers with child_process.fork (web mode and CLI). @example const w = forkLauncher()() */

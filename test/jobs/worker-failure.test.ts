@@ -1,6 +1,6 @@
 // How a one-off worker task's failure reads: the worker's own error first, then how the process died.
 import { describe, expect, it } from 'vitest';
-import { workerFailure } from '../../src-main/core/worker-process';
+import { workerFailure } from '../../src-main/jobs/worker-host';
 
 const alive = { code: null, signal: null, stderr: '' };
 
