@@ -13,6 +13,7 @@ import type {
   TagEditResult,
   UndoResult,
 } from './projects';
+import type { DeviceReport } from './devices';
 import type { CaptioningApi, CaptioningEvents } from './captioning';
 import type { TrainingApi, TrainingEvents } from './training';
 
@@ -72,14 +73,8 @@ export interface ModelInfo {
   warnings: string[];
 }
 
-export interface ProviderReportDTO {
-  name: string;
-  status: 'used' | 'available' | 'unavailable' | 'not-installed' | 'not-on-platform' | 'opt-in';
-  reason: string;
-}
-
 export interface EnvironmentReport {
-  device: { platform: string; chosen: string; providers: ProviderReportDTO[] };
+  device: DeviceReport;
   /** CPU threads ONNX Runtime uses: the saved choice (null: automatic) and the automatic value here. */
   compute: { threads: number | null; defaultThreads: number };
   modelFolders: { app: string; kind: 'checkpoints' | 'loras'; path: string }[];
