@@ -6,12 +6,8 @@ import { isAbsolute, join } from 'node:path';
 import type { Comparison, RunAdapter, RunSummary } from '../api/training';
 import { ApiError } from '../api/errors';
 import { readComparison } from '../jobs/comparison-table';
+import { COMPARE_DIR, JOB_FILE, TRAINING_COMPARE_STEM } from '../jobs/run-folder';
 import { RUNS_FOLDER } from './run-images';
-
-/** Comparisons rendered from the app go here: `<run>/compare/<stamp>.png|.json` and `<stamp>-cells/`. */
-export const COMPARE_DIR = 'compare';
-/** The one training renders when a run with preview prompts finishes. */
-const TRAINING_COMPARE = join('samples', 'compare.json');
 
 const CHECKPOINT_FILE = /^(.+)-step(\d+)\.safetensors$/;
 
@@ -53,7 +49,6 @@ export async function listRunAdapters(runDir: string): Promise<RunAdapter[]> {
 }
 
 /** Every run folder writes its settings here first, so a folder without it is no run (e.g. runs/generated). */
-const RUN_MARKER = 'job.json';
 
 /**
  * The runs of a project, newest first.
@@ -64,7 +59,7 @@ export async function listRuns(project: string): Promise<RunSummary[]> {
   const found: RunSummary[] = [];
   for (const name of await namesIn(runs)) {
     const dir = join(runs, name);
-    const marker = await stat(join(dir, RUN_MARKER)).catch(() => null);
+    const marker = await stat(join(dir, JOB_FILE)).catch(() => null);
     if (!marker?.isFile()) continue;
     const adapters = (await listRunAdapters(dir)).length;
     const modified = Math.max(marker.mtimeMs, (await stat(dir)).mtimeMs);
@@ -81,7 +76,7 @@ export async function listComparisons(runDir: string): Promise<Comparison[]> {
   const own = (await namesIn(join(runFolder(runDir), COMPARE_DIR)))
     .filter((n) => n.endsWith('.json'))
     .map((n) => join(runDir, COMPARE_DIR, n));
-  const candidates = [...own, join(runDir, TRAINING_COMPARE)];
+  const candidates = [...own, join(runDir, `${TRAINING_COMPARE_STEM}.json`)];
   const found: { path: string; time: number }[] = [];
   for (const path of candidates) {
     const info = await stat(path).catch(() => null);

@@ -20,13 +20,12 @@ import { mergeLoRA } from '../lora/merge';
 import { CONFIG_ID_KEY, parseResolution } from '../lora/metadata';
 import { imageDataUrl } from '../dataset/image-decode';
 import { absolutePath, assertPlanned, planTraining } from '../jobs/train-plan';
+import { JOB_FILE, SAMPLES_DIR, SAMPLES_INDEX_FILE } from '../jobs/run-folder';
 import { DEFAULT_CONFIG, OPTIONS, PRESETS, resolveConfig } from '../train/config';
 import { openCheckpoint } from '../models/weights';
 import { readMetrics, type StepMetrics } from '../train/metrics';
 import type { TrainJobSpec } from '../api/worker-messages';
 import type { JobInfo, TrainerJobs } from './jobs';
-
-export const SAMPLES_INDEX = join('samples', 'index.jsonl');
 
 const PRECISION_DTYPES = { fp16: 'F16', bf16: 'BF16', fp32: 'F32' } as const;
 
@@ -47,7 +46,7 @@ export function runStamp(d = new Date()): string {
 async function runModelTargets(runDir: string): Promise<LoRATargetTable | null> {
   let spec: Pick<TrainJobSpec, 'modelPath'>;
   try {
-    spec = JSON.parse(await readFile(join(runDir, 'job.json'), 'utf8')) as TrainJobSpec;
+    spec = JSON.parse(await readFile(join(runDir, JOB_FILE), 'utf8')) as TrainJobSpec;
   } catch {
     return null; // an adapter outside a run folder: the family tables decide
   }
@@ -111,12 +110,13 @@ export class TrainingService {
   }
 
   async samples(runDir: string): Promise<SampleInfo[]> {
-    const text = await readFile(join(absolutePath('Run folder', runDir), SAMPLES_INDEX), 'utf8').catch(
-      (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return '';
-        throw err;
-      },
-    );
+    const text = await readFile(
+      join(absolutePath('Run folder', runDir), SAMPLES_DIR, SAMPLES_INDEX_FILE),
+      'utf8',
+    ).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return '';
+      throw err;
+    });
     return text
       .split('\n')
       .filter((l) => l.trim())

@@ -10,12 +10,10 @@ import { requestFromPrompt, txt2img } from '../sample/txt2img';
 import type { TrainJobSpec, WorkerMessage } from '../api/worker-messages';
 import { previewReport } from '../train/messages';
 import type { Tensors } from '../train/optim/index';
+import { SAMPLES_DIR, SAMPLES_INDEX_FILE, TRAINING_COMPARE_STEM } from './run-folder';
 import { compareRun } from './compare-run';
 import { renderModelOf, type BaseModel, type JobCompute } from './open-model';
 import { adapterOf, type TrainableLoRA } from './train-steps';
-
-export const SAMPLES_DIR = 'samples';
-export const SAMPLES_INDEX_FILE = 'index.jsonl';
 
 /** A run's previews: `render` at a step's weights, `compareSheet` once the run finished; `dispose` at the end. */
 export interface RunPreviews {
@@ -68,7 +66,7 @@ export function runPreviews(
       const columns = await compareColumns(spec.runDir, adapterPath);
       await compareRun(await open(), prompts, columns, {
         seed,
-        out: join(spec.runDir, SAMPLES_DIR, 'compare'),
+        out: join(spec.runDir, TRAINING_COMPARE_STEM),
       });
     },
     dispose: () => (previewer as CheckpointModel | null)?.dispose(),

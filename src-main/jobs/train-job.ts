@@ -12,6 +12,7 @@ import { runPreviews } from './previews';
 import { runExporter } from './run-export';
 import { prepareTrainingData, type TrainingData } from './training-data';
 import { forDevice, planLoRA, trainSteps } from './train-steps';
+import { JOB_FILE } from './run-folder';
 
 export interface JobHooks {
   post(message: WorkerMessage): void;
@@ -31,7 +32,7 @@ export async function runTrainJob(spec: TrainJobSpec, hooks: JobHooks): Promise<
   const warn = (message: string) => hooks.post({ type: 'log', level: 'warn', message });
   await mkdir(spec.runDir, { recursive: true });
   const { compute, config } = await chooseDevice(spec, hooks.post);
-  await writeFile(join(spec.runDir, 'job.json'), JSON.stringify(spec, null, 2));
+  await writeFile(join(spec.runDir, JOB_FILE), JSON.stringify(spec, null, 2));
 
   stage('Opening the model');
   const model = await openBaseModel(spec.modelPath, spec.cacheDir, 'trained on');
