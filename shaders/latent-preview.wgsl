@@ -1,4 +1,4 @@
-// Latent → RGBA preview (reference: src-main/sample/latent-preview.ts `latentToRGB`; factors from `previewUniform`).
+// Latent → RGBA preview (reference: src-renderer/lib/preview/latent-rgb.ts `latentToRGB`; factors from `previewUniform`).
 // Bindings (group 0):
 //   @binding(0) latent  : storage, read        array<f32>  [4, height, width], channel-major
 //   @binding(1) params  : uniform              Params      { factors: 4 × vec4 (R,G,B,0 per channel), bias: vec4, size: vec2<u32> (width, height) }

@@ -2,7 +2,7 @@
 // WebGPU cannot run in this test environment, so the shader's arithmetic is checked only through the reference.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LATENT_RGB, latentToRGB, previewUniform } from '../../src-main/sample/latent-preview';
+import { LATENT_RGB, latentToRGB, previewUniform } from '../../src-renderer/lib/preview/latent-rgb';
 
 const wgsl = readFileSync(new URL('../../shaders/latent-preview.wgsl', import.meta.url), 'utf8');
 

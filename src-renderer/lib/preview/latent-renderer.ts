@@ -1,7 +1,7 @@
 // Live latent previews in the renderer: shaders/latent-preview.wgsl on WebGPU when the browser has it, else the
-// same math on the CPU (sample/latent-preview.ts, the shader's reference) into a 2-D canvas.
+// same math on the CPU (latent-rgb.ts, the shader's reference) into a 2-D canvas.
 import shaderSource from '../../../shaders/latent-preview.wgsl?raw';
-import { latentToRGB, previewUniform, type PreviewFamily } from '../../../src-main/sample/latent-preview';
+import { latentToRGB, previewUniform, type PreviewFamily } from './latent-rgb';
 
 export interface LatentFrame {
   latents: Float32Array;
