@@ -18,6 +18,18 @@ import { toErrorData, type ApiErrorData } from '../../../src-main/api/errors';
 // The one preset merge, from the contract (the services and the CLI use it too).
 import { withPreset } from '../../../src-main/api/train-config';
 
+/** The part of the contract the Train screen's state calls. */
+export type TrainingStateApi = Pick<
+  TrainingApi,
+  | 'getTrainingOptions'
+  | 'planTraining'
+  | 'startTraining'
+  | 'listJobs'
+  | 'controlJob'
+  | 'getRunMetrics'
+  | 'listSamples'
+>;
+
 /** Event subscription as the transports offer it (typed loosely here: names are checked by the contract). */
 export type Subscribe = (name: string, listener: (payload: unknown) => void) => () => void;
 
@@ -53,9 +65,9 @@ export class TrainingState {
   #pending: ProjectTraining | null = null;
   /** The user (or a saved project) chose settings: a recommendation no longer replaces them. */
   #chosen = false;
-  readonly #api: TrainingApi;
+  readonly #api: TrainingStateApi;
 
-  constructor(api: TrainingApi, subscribe?: Subscribe) {
+  constructor(api: TrainingStateApi, subscribe?: Subscribe) {
     this.#api = api;
     subscribe?.('train.job', (p) => this.#onJob(p as JobInfo));
     subscribe?.('train.progress', (p) => this.#onProgress(p as { jobId: string; progress: Progress }));
