@@ -57,10 +57,29 @@ export interface TrainConfig {
 
 type NumericKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
 
+/** The Train screen's option groups, in the order it shows them; every option belongs to one. */
+export const OPTION_GROUPS = [
+  'Adapter',
+  'Length',
+  'Optimizer',
+  'Schedule',
+  'Noise',
+  'Captions and images',
+  'Memory and saving',
+] as const;
+export type OptionGroup = (typeof OPTION_GROUPS)[number];
+
+interface OptionBase {
+  key: keyof TrainConfig;
+  group: OptionGroup;
+  label: string;
+  help: string;
+}
+
 export type OptionSpec =
-  | { key: NumericKey; kind: 'int' | 'float'; min: number; max: number; label: string; help: string }
-  | { key: keyof TrainConfig; kind: 'bool'; label: string; help: string }
-  | { key: keyof TrainConfig; kind: 'choice'; choices: readonly string[]; label: string; help: string };
+  | (OptionBase & { key: NumericKey; kind: 'int' | 'float'; min: number; max: number })
+  | (OptionBase & { kind: 'bool' })
+  | (OptionBase & { kind: 'choice'; choices: readonly string[] });
 
 export interface Preset {
   id: string;

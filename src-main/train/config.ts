@@ -58,6 +58,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = {
 export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'rank',
+    group: 'Adapter',
     kind: 'int',
     min: 1,
     max: 256,
@@ -66,6 +67,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'alpha',
+    group: 'Adapter',
     kind: 'float',
     min: 0.01,
     max: 256,
@@ -74,6 +76,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'targets',
+    group: 'Adapter',
     kind: 'choice',
     choices: ['attention', 'transformer'],
     label: 'Layers',
@@ -81,6 +84,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'resolution',
+    group: 'Length',
     kind: 'int',
     min: 64,
     max: 2048,
@@ -89,6 +93,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'batchSize',
+    group: 'Length',
     kind: 'int',
     min: 1,
     max: 64,
@@ -97,6 +102,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'gradientAccumulation',
+    group: 'Length',
     kind: 'int',
     min: 1,
     max: 64,
@@ -105,6 +111,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'maxSteps',
+    group: 'Length',
     kind: 'int',
     min: 0,
     max: 1_000_000,
@@ -113,6 +120,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'epochs',
+    group: 'Length',
     kind: 'int',
     min: 1,
     max: 10_000,
@@ -121,6 +129,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'optimizer',
+    group: 'Optimizer',
     kind: 'choice',
     choices: ['adamw', 'prodigy'],
     label: 'Optimizer',
@@ -128,6 +137,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'learningRate',
+    group: 'Optimizer',
     kind: 'float',
     min: 1e-7,
     max: 10,
@@ -136,6 +146,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'weightDecay',
+    group: 'Optimizer',
     kind: 'float',
     min: 0,
     max: 1,
@@ -144,6 +155,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'beta1',
+    group: 'Optimizer',
     kind: 'float',
     min: 0,
     max: 0.9999,
@@ -152,6 +164,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'beta2',
+    group: 'Optimizer',
     kind: 'float',
     min: 0,
     max: 0.99999,
@@ -160,6 +173,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'epsilon',
+    group: 'Optimizer',
     kind: 'float',
     min: 1e-12,
     max: 1e-3,
@@ -168,6 +182,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'lrSchedule',
+    group: 'Schedule',
     kind: 'choice',
     choices: ['constant', 'constant_with_warmup', 'cosine', 'cosine_with_restarts', 'linear', 'polynomial'],
     label: 'LR schedule',
@@ -175,6 +190,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'warmupSteps',
+    group: 'Schedule',
     kind: 'int',
     min: 0,
     max: 100_000,
@@ -183,6 +199,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'lrCycles',
+    group: 'Schedule',
     kind: 'int',
     min: 1,
     max: 100,
@@ -191,6 +208,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'lrPower',
+    group: 'Schedule',
     kind: 'float',
     min: 0.1,
     max: 10,
@@ -199,6 +217,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'maxGradNorm',
+    group: 'Optimizer',
     kind: 'float',
     min: 0,
     max: 100,
@@ -207,6 +226,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'minSnrGamma',
+    group: 'Noise',
     kind: 'float',
     min: 0,
     max: 10_000,
@@ -215,6 +235,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'noiseOffset',
+    group: 'Noise',
     kind: 'float',
     min: 0,
     max: 1,
@@ -223,6 +244,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'timestepMin',
+    group: 'Noise',
     kind: 'int',
     min: 0,
     max: 999,
@@ -231,6 +253,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'timestepMax',
+    group: 'Noise',
     kind: 'int',
     min: 1,
     max: 1000,
@@ -239,6 +262,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'seed',
+    group: 'Noise',
     kind: 'int',
     min: 0,
     max: 2 ** 31 - 1,
@@ -247,6 +271,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'precision',
+    group: 'Memory and saving',
     kind: 'choice',
     choices: ['fp32', 'fp16'],
     label: 'Precision',
@@ -254,12 +279,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'gradientCheckpointing',
+    group: 'Memory and saving',
     kind: 'bool',
     label: 'Gradient checkpointing',
     help: 'Recompute activations in the backward pass: much less memory, about 30% slower.',
   },
   {
     key: 'saveEverySteps',
+    group: 'Memory and saving',
     kind: 'int',
     min: 0,
     max: 1_000_000,
@@ -268,6 +295,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'saveEveryEpochs',
+    group: 'Memory and saving',
     kind: 'int',
     min: 0,
     max: 10_000,
@@ -276,6 +304,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'sampleEverySteps',
+    group: 'Memory and saving',
     kind: 'int',
     min: 0,
     max: 1_000_000,
@@ -284,6 +313,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'saveDtype',
+    group: 'Memory and saving',
     kind: 'choice',
     choices: ['fp16', 'bf16', 'fp32'],
     label: 'Save precision',
@@ -291,12 +321,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'shuffleTags',
+    group: 'Captions and images',
     kind: 'bool',
     label: 'Shuffle tags',
     help: 'Shuffle comma-separated tags after the kept ones, every step.',
   },
   {
     key: 'keepTokens',
+    group: 'Captions and images',
     kind: 'int',
     min: 0,
     max: 32,
@@ -305,6 +337,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'captionDropout',
+    group: 'Captions and images',
     kind: 'float',
     min: 0,
     max: 1,
@@ -313,6 +346,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'tagDropout',
+    group: 'Captions and images',
     kind: 'float',
     min: 0,
     max: 1,
@@ -321,12 +355,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'flip',
+    group: 'Captions and images',
     kind: 'bool',
     label: 'Horizontal flip',
     help: 'Also train on mirrored images (avoid for asymmetric subjects or text).',
   },
   {
     key: 'randomCrop',
+    group: 'Captions and images',
     kind: 'bool',
     label: 'Random crop',
     help: 'Crop at a new random offset each step instead of the centre (slower: those crops are encoded every step).',

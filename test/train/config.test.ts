@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, OPTIONS, PRESETS, resolveConfig, validateConfig } from '../../src-main/train/config';
-import { withPreset } from '../../src-main/api/train-config';
+import { OPTION_GROUPS, withPreset } from '../../src-main/api/train-config';
 
 describe('training options', () => {
+  it('puts every option in one of the groups the Train screen shows, and leaves no group empty', () => {
+    for (const spec of OPTIONS) expect(OPTION_GROUPS).toContain(spec.group);
+    for (const group of OPTION_GROUPS) expect(OPTIONS.some((o) => o.group === group)).toBe(true);
+  });
+
   it('describes every config field exactly once, with a one-line explanation', () => {
     const keys = OPTIONS.map((o) => o.key);
     expect(new Set(keys).size).toBe(keys.length);

@@ -6,6 +6,8 @@ import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import { TrainingState } from '../../../../src-renderer/lib/state/training.svelte';
 import TrainScreen from '../../../../src-renderer/screens/train/TrainScreen.svelte';
+import { OPTION_GROUPS } from '../../../../src-main/api/train-config';
+import { OPTIONS } from '../../../../src-main/train/config';
 import { jobOf, MemoryTrainingApi, planOf } from '../../lib/state/training-fixtures';
 
 async function checked(over: Parameters<typeof planOf>[1] = {}): Promise<TrainingState> {
@@ -38,6 +40,23 @@ describe('TrainScreen', () => {
     ]);
     expect(doc.querySelectorAll('.problem')).toHaveLength(0);
     expect(button(doc, 'Start training')!.disabled).toBe(false);
+  });
+
+  it("shows every option of the table exactly once, in its own group, groups in the contract's order", async () => {
+    const doc = screen(await checked());
+    const sections = [...doc.querySelectorAll('details')].filter((d) =>
+      (OPTION_GROUPS as readonly string[]).includes(d.querySelector('summary')?.textContent?.trim() ?? ''),
+    );
+    expect(sections.map((d) => d.querySelector('summary')!.textContent!.trim())).toEqual([...OPTION_GROUPS]);
+    const shown = sections.flatMap((d) =>
+      [...d.querySelectorAll('label')].map((l) => ({
+        group: d.querySelector('summary')!.textContent!.trim(),
+        label: l.textContent!.trim(),
+      })),
+    );
+    expect(shown).toHaveLength(OPTIONS.length);
+    for (const spec of OPTIONS)
+      expect(shown.filter((s) => s.label === spec.label)).toEqual([{ group: spec.group, label: spec.label }]);
   });
 
   it('lists the problems and keeps Start disabled while there are any', async () => {
