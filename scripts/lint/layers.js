@@ -23,8 +23,9 @@ export const FLOORS = [
   ['app', 'server', 'cli'],
 ];
 
-/** What the renderer (src-renderer) may import from src-main: the contract and pure format code. */
-export const RENDERER_MAY_IMPORT = ['api', 'formats'];
+/** What the renderer (src-renderer) may import from src-main (paths below src-main): the contract and the
+ * pure PNG text reader; everything else there may pull Node modules into the page. */
+export const RENDERER_MAY_IMPORT = ['api/', 'formats/png-text'];
 
 /** Native packages and the only src-main paths that may import them (prefix of the path below src-main). */
 export const PACKAGE_HOMES = {
@@ -48,8 +49,8 @@ export function layerProblem(fromFile, spec) {
   const to = area(resolve(dirname(resolve(ROOT, fromFile)), spec));
   if (!to) return null;
   if (from.side === 'renderer') {
-    if (to.side === 'renderer' || RENDERER_MAY_IMPORT.includes(to.folder)) return null;
-    return `src-renderer must not import src-main/${to.folder}: the renderer sees only ${RENDERER_MAY_IMPORT.map((f) => `src-main/${f}`).join(' and ')} (docs/architecture.md#2-layers-each-a-folder-imports-point-only-downward)`;
+    if (to.side === 'renderer' || RENDERER_MAY_IMPORT.some((p) => to.path.startsWith(p))) return null;
+    return `src-renderer must not import src-main/${to.path.replace(/\.[^./]+$/, '')}: the renderer sees only ${RENDERER_MAY_IMPORT.map((f) => `src-main/${f}`).join(' and ')} (docs/architecture.md#2-layers-each-a-folder-imports-point-only-downward)`;
   }
   if (to.side === 'renderer') return `src-main/${from.folder} must not import src-renderer`;
   if (to.folder === from.folder) return null;

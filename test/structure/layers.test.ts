@@ -1,6 +1,6 @@
 // The layer table is enforced by `npm run lint`: an upward import, a sibling import, a native package outside
 // its home or a renderer import of the main process's internals fails with the rule's name, tessera/layers.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
@@ -40,8 +40,21 @@ describe('layer rule', () => {
     expect(layerProblem('src-main/models/x.ts', 'onnxruntime-node')).toMatch(/engine\/runtime/);
     expect(layerProblem('src-renderer/lib/x.ts', '../../src-main/core/jobs')).toMatch(/renderer sees only/);
     expect(layerProblem('src-renderer/lib/x.ts', '../../src-main/api/contract')).toBeNull();
+    expect(layerProblem('src-renderer/lib/x.ts', '../../src-main/formats/png-text')).toBeNull();
+    expect(layerProblem('src-renderer/lib/x.ts', '../../src-main/formats/safetensors/index')).toMatch(
+      /renderer sees only/,
+    );
     expect(layerProblem('src-main/api/x.ts', '../train/config')).toMatch(/higher floor/);
     expect(layerProblem('src-main/cli/commands/x.ts', '../../core/jobs')).toBeNull();
+  });
+
+  it('is the table docs/architecture.md shows', () => {
+    const doc = readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8');
+    const rows = [...doc.matchAll(/^\| (\d+) +\| ([^|]+)\|/gm)].map((m) => ({
+      floor: Number(m[1]),
+      folders: [...m[2].matchAll(/`([a-z-]+)\/`/g)].map((f) => f[1]),
+    }));
+    expect(rows).toEqual(FLOORS.map((folders, floor) => ({ floor, folders })));
   });
 
   it('names every folder of src-main in the table', () => {
