@@ -10,6 +10,7 @@ import { TrainerJobs } from '../../src-main/core/jobs';
 import { forkLauncher } from '../../src-main/jobs/worker-host';
 import type { CaptionJobSpec, TrainJobSpec } from '../../src-main/api/worker-messages';
 import { tempDir } from '../dataset/make-images';
+import { captionJobSpec } from '../fixtures/caption-job-spec';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -32,22 +33,7 @@ process.on('message', async (m) => {
 process.send({ type: 'ready' });
 `;
 
-const spec = (n: number, batchSize = 2): CaptionJobSpec => ({
-  entry: {
-    id: 'x',
-    kind: 'wd-tagger',
-    name: 'x',
-    summary: '',
-    licence: '',
-    repo: 'r',
-    revision: 'main',
-    files: [],
-  },
-  folder: '/models/x',
-  settings: {},
-  imagePaths: Array.from({ length: n }, (_, i) => `/d/${i}.png`),
-  batchSize,
-});
+const spec = (n: number, batchSize = 2): CaptionJobSpec => captionJobSpec(n, batchSize);
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('caption-worker'));

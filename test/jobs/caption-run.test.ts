@@ -5,23 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { ImageCaptioner } from '../../src-main/caption/types';
 import { batches, runCaptionJob } from '../../src-main/jobs/caption-run';
 import type { CaptionJobSpec, WorkerMessage } from '../../src-main/api/worker-messages';
+import { captionJobSpec } from '../fixtures/caption-job-spec';
 
-const spec = (n: number, batchSize: number): CaptionJobSpec => ({
-  entry: {
-    id: 'x',
-    kind: 'wd-tagger',
-    name: 'x',
-    summary: '',
-    licence: '',
-    repo: 'r',
-    revision: 'main',
-    files: [],
-  },
-  folder: '/m',
-  settings: {},
-  imagePaths: Array.from({ length: n }, (_, i) => `${i}.png`),
-  batchSize,
-});
+const spec = (n: number, batchSize: number): CaptionJobSpec => captionJobSpec(n, batchSize, '');
 
 function captioner(onCall: (paths: readonly string[], signal?: AbortSignal) => string[]) {
   const state = { disposed: 0, calls: [] as string[][] };

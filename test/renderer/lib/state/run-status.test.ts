@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { JobInfo, Progress } from '../../../../src-main/api/training';
 import { etaOf, isActive, percentOf, statusLabel } from '../../../../src-renderer/lib/state/run-status';
+import { jobOf } from './training-fixtures';
 
 const progress = { step: 2, totalSteps: 8, etaSeconds: 30 } as Progress;
-const job: JobInfo = {
-  id: 'j1',
-  name: 'ink',
-  runDir: '/r',
-  status: 'running',
-  stage: null,
-  progress,
-  outcome: null,
-  error: null,
-  resumable: false,
-  lastAdapter: null,
-};
+const job = jobOf('j1', 'running', progress);
 const stopped = {
   status: 'cancelled' as const,
   step: 3,
