@@ -4,10 +4,18 @@
 // at commit 3df10196065125f0633fcadad8d9fefb9779dda2; every comparison is exact.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { randomInt, seededRng } from '../../src-main/dataset/rng';
-import { shuffled } from '../../src-main/dataset/caption-options';
-import { streamNormal, streamRng, streamSeed, type StreamName } from '../../src-main/train/rng';
-import { MT19937, TorchCpuGenerator, randn } from '../../src-main/sample/noise';
+import {
+  MT19937,
+  TorchCpuGenerator,
+  randn,
+  randomInt,
+  seededRng,
+  shuffled,
+  streamNormal,
+  streamRng,
+  streamSeed,
+  type StreamName,
+} from '../../src-main/random';
 
 interface Fixture {
   seededRng: { seed: number; values: number[] }[];
