@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { f32ToBf16, f32ToF16, type SafetensorsDType } from './dtype';
+import { f32ToBf16, f32ToF16, type FloatDType, type SafetensorsDType } from './dtype';
 import { io, quoteName, SafetensorsError } from './error';
 import { buildHeader, type TensorEntry } from './header';
 
@@ -117,7 +117,7 @@ async function resolve(path: string, t: TensorToWrite): Promise<Uint8Array> {
  */
 export function tensorFromF32(
   name: string,
-  dtype: 'F32' | 'F16' | 'BF16',
+  dtype: FloatDType,
   shape: number[],
   values: Float32Array,
 ): TensorToWrite {
