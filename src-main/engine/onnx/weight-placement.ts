@@ -12,8 +12,6 @@ import {
   openSync,
   readSync,
   realpathSync,
-  renameSync,
-  rmSync,
   statSync,
   writeSync,
 } from 'node:fs';
@@ -30,6 +28,7 @@ import {
   type SafetensorsDType,
   type SafetensorsHeader,
 } from '../../formats/safetensors';
+import { replaceAtomicallySync } from '../../formats/atomic-write';
 
 /** Offsets of tensors in files Tessera writes for ORT (converted weights, self-contained model folders). */
 export const EXTERNAL_ALIGNMENT = 64 * 1024;
@@ -143,22 +142,21 @@ function writeConverted(
   layout: Map<string, { offset: number; length: number }>,
   target: string,
 ): void {
-  const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
   const src = openSync(header.path, 'r');
-  const out = openSync(tmp, 'w');
   try {
-    for (const [key, place] of layout) {
-      const e = header.tensors.get(key)!;
-      const raw = readRange(src, header.path, header.dataOffset + e.begin, e.end - e.begin);
-      const bytes = encode(decodeToF32(e.dtype, raw), dtype);
-      writeSync(out, bytes, 0, bytes.length, place.offset);
-    }
-    closeSync(out);
-    renameSync(tmp, target);
-  } catch (err) {
-    closeSync(out);
-    rmSync(tmp, { force: true });
-    throw err;
+    replaceAtomicallySync(target, (tmp) => {
+      const out = openSync(tmp, 'w');
+      try {
+        for (const [key, place] of layout) {
+          const e = header.tensors.get(key)!;
+          const raw = readRange(src, header.path, header.dataOffset + e.begin, e.end - e.begin);
+          const bytes = encode(decodeToF32(e.dtype, raw), dtype);
+          writeSync(out, bytes, 0, bytes.length, place.offset);
+        }
+      } finally {
+        closeSync(out);
+      }
+    });
   } finally {
     closeSync(src);
   }
