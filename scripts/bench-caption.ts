@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { squareImage } from '../src-main/dataset/image-decode';
-import { seededRng } from '../src-main/dataset/rng';
+import { seededRng } from '../src-main/random';
 import { openWdTagger } from '../src-main/caption/wd-tagger/tagger';
 import { makeTinyWdTagger, type TinyTag } from '../test/fixtures/tiny-wd-tagger';
 

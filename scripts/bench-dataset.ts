@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { importImages } from '../src-main/dataset/import';
 import { Thumbnailer } from '../src-main/dataset/thumbs';
-import { seededRng } from '../src-main/dataset/rng';
+import { seededRng } from '../src-main/random';
 
 export interface DatasetBench {
   images: number;

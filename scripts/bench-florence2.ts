@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { openFlorence2Captioner, type Florence2Options } from '../src-main/caption/florence2';
-import { seededRng } from '../src-main/dataset/rng';
+import { seededRng } from '../src-main/random';
 import { makeTinyFlorence2 } from '../test/fixtures/tiny-florence2';
 
 export interface Florence2Bench {

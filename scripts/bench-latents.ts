@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { buildLatentCache } from '../src-main/dataset/latent-cache';
-import { seededRng } from '../src-main/dataset/rng';
+import { seededRng } from '../src-main/random';
 import { VAE } from '../src-main/models/vae-run';
 import { openCheckpoint } from '../src-main/models/weights';
 import { makeTinyCheckpoints } from './make-tiny-checkpoints';

@@ -3,7 +3,7 @@
 // Each downloaded file's sha256 and size are recorded in `tessera-files.json` beside it.
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../dataset/project-files';
+import { writeFileAtomic } from '../formats/atomic-write';
 import { defaultHub, fileUrl } from './catalogue';
 import { CaptionModelError } from './errors';
 import { downloadFile } from './download';

@@ -5,7 +5,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ProjectInfo, ProjectPatch, ProjectSettings, ProjectTraining } from '../api/contract';
 import { ApiError } from '../api/errors';
-import { writeFileAtomic } from '../dataset/project-files';
+import { writeFileAtomic } from '../formats/atomic-write';
 
 export const PROJECT_FILE = 'project.json';
 export const PROJECT_VERSION = 1;

@@ -3,7 +3,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecentProject } from '../api/contract';
-import { writeFileAtomic } from '../dataset/project-files';
+import { writeFileAtomic } from '../formats/atomic-write';
 
 export const SETTINGS_FILE = 'settings.json';
 

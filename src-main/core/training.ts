@@ -12,6 +12,7 @@ import type {
   TrainRequest,
 } from '../api/training';
 import { ApiError } from '../api/errors';
+import { FLOAT_TYPES } from '../formats/safetensors';
 import { targetsOf, type LoRATargetTable } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
 import { exportKohya } from '../lora/export-kohya';
@@ -26,8 +27,6 @@ import { openCheckpoint } from '../models/weights';
 import { readMetrics, type StepMetrics } from '../train/metrics';
 import type { TrainJobSpec } from '../api/worker-messages';
 import type { JobInfo, TrainerJobs } from './jobs';
-
-const PRECISION_DTYPES = { fp16: 'F16', bf16: 'BF16', fp32: 'F32' } as const;
 
 /** An absolute output path whose folder exists: "Save as" may name a folder not made yet, and making it is what
  * the user meant (the app, web mode and the CLI alike). */
@@ -142,7 +141,7 @@ export class TrainingService {
           'Export it from its run folder while its base model is still where the run found it.',
       );
     const out = await outputFile('Save as', request.outPath);
-    const dtype = PRECISION_DTYPES[request.precision];
+    const dtype = FLOAT_TYPES[request.precision].safetensors;
     const words = request.triggerWords ?? [];
     const thumbnail = request.thumbnailPath
       ? await imageDataUrl(absolutePath('Cover image', request.thumbnailPath))

@@ -1,7 +1,7 @@
 // Aspect-ratio bucketing, compatible with kohya sd-scripts (model_util.make_bucket_resolutions,
 // train_util.BucketManager.select_bucket / trim_and_resize_if_required), plus per-image crop plans.
 import type { Rect } from './image-decode';
-import { randomInt, type Rng } from './rng';
+import { randomInt, type Rng } from '../random';
 
 export interface Size {
   width: number;

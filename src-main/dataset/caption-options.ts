@@ -1,6 +1,6 @@
 // Training-time caption variation (kohya BaseDataset.process_caption): caption dropout, keep the first
 // N tags fixed (keep_tokens), shuffle the rest, tag dropout. Pure; the RNG is passed in so runs replay.
-import type { Rng } from './rng';
+import { shuffled, type Rng } from '../random';
 import { formatTags, parseTags } from './tags';
 
 export interface CaptionOptions {
@@ -29,14 +29,4 @@ export function trainingCaption(caption: string, options: CaptionOptions, rng: R
   if (options.shuffleTags) flexible = shuffled(flexible, rng);
   if (tagDropout > 0) flexible = flexible.filter(() => rng() >= tagDropout);
   return formatTags([...tags.slice(0, keep), ...flexible]);
-}
-
-/** Fisher–Yates on a copy. Example: `shuffled([1, 2, 3], seededRng(7))`. */
-export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
 }

@@ -2,7 +2,8 @@
 // and bulk tag edits over a selection that return an undo record holding the previous texts.
 import { readFile, rm } from 'node:fs/promises';
 import { mapLimit } from './concurrency';
-import { captionPathFor, writeFileAtomic } from './project-files';
+import { writeFileAtomic } from '../formats/atomic-write';
+import { captionPathFor } from './project-files';
 import { regexReplaceAll } from './regex-replace';
 import { applyTagOp, type TagOp } from './tags';
 

@@ -1,9 +1,9 @@
 // sharp at the edge: probe headers, explain unusable files, and render normalised derived images
 // (thumbnails, training crops): EXIF orientation applied, alpha flattened, CMYK/16-bit/ICC → 8-bit sRGB.
-import { rename, rm, stat, open } from 'node:fs/promises';
+import { stat, open } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Metadata, Sharp } from 'sharp';
-import { tempPathFor } from './project-files';
+import { replaceAtomically } from '../formats/atomic-write';
 
 /** Formats we import, keyed by sharp's `metadata().format` (AVIF reports as 'heif'). */
 export const IMPORT_FORMATS: Readonly<Record<string, string>> = {
@@ -136,17 +136,12 @@ export async function renderThumbnail(
   size: number,
   options: DecodeOptions = {},
 ): Promise<void> {
-  const temp = tempPathFor(dest);
-  try {
-    await normalizedImage(path, options)
+  await replaceAtomically(dest, (temp) =>
+    normalizedImage(path, options)
       .resize(size, size, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 80 })
-      .toFile(temp);
-    await rename(temp, dest);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+      .toFile(temp),
+  );
 }
 
 /**

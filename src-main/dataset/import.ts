@@ -2,14 +2,15 @@
 // duplicates, a full decode check (which also writes the thumbnail), then an atomic copy or link of the
 // untouched original plus its caption. One bad file never stops the batch: it goes in `skipped`.
 import { constants } from 'node:fs';
-import { copyFile, link, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, symlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { readCaptionFile } from './captions';
 import { mapLimit } from './concurrency';
 import { hashFile } from './hash';
 import { probeImage, renderThumbnail, verifyDecodes, type DecodeOptions } from './image-decode';
 import { collectSources, type ImportSource } from './import-sources';
-import { captionPathFor, listDataset, tempPathFor, uniqueName, writeFileAtomic } from './project-files';
+import { replaceAtomically, writeFileAtomic } from '../formats/atomic-write';
+import { captionPathFor, listDataset, uniqueName } from './project-files';
 import { thumbPathFor, THUMB_SIZE } from './thumbs';
 
 /** How the original reaches dataset/: a copy (default), a hard link (same disk only; falls back to copy), or a symlink. */
@@ -215,18 +216,12 @@ async function decodeCheck(file: string, hash: string, options: ImportOptions): 
 
 /** Copies or links `src` to `dest` through a temp name, so `dest` never exists half-written. */
 async function placeFile(src: string, dest: string, mode: LinkMode): Promise<LinkMode> {
-  const temp = tempPathFor(dest);
-  let placed = mode;
-  try {
+  return replaceAtomically(dest, async (temp) => {
     if (mode === 'symlink') await symlink(src, temp);
-    else if (mode === 'hardlink') placed = await hardlinkOrCopy(src, temp);
+    else if (mode === 'hardlink') return hardlinkOrCopy(src, temp);
     else await copyFile(src, temp, constants.COPYFILE_FICLONE);
-    await rename(temp, dest);
-    return placed;
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+    return mode;
+  });
 }
 
 async function hardlinkOrCopy(src: string, temp: string): Promise<LinkMode> {

@@ -1,8 +1,7 @@
 // The dataset folder on disk: images + same-name .txt captions, kohya "10_name" repeat folders one level
-// deep, atomic writes (temp + rename), collision-free names
+// deep, collision-free names (writes go through formats/atomic-write.ts)
 // (docs/architecture.md#4-files-on-disk-a-project-is-a-plain-folder-a-user-can-read).
-import { randomBytes } from 'node:crypto';
-import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative } from 'node:path';
 
 /** Extensions we look at as images when listing a dataset (decoding decides what is really usable). */
@@ -49,38 +48,6 @@ export function parseRepeatFolder(folder: string): { repeats: number; name: stri
   if (!match) return null;
   const repeats = Number(match[1]);
   return repeats > 0 ? { repeats, name: match[2] } : null;
-}
-
-/**
- * Writes a file so readers see the old or the new bytes, never half: temp file in the same folder, then rename.
- * Example: `await writeFileAtomic('/p/dataset/cat.txt', 'a cat')`.
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = tempPathFor(path);
-  try {
-    await writeFile(temp, data);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw withPath(path, error);
-  }
-}
-
-/** A full disk named as such, with the file it was writing (the errno stays on it for api/errors.ts). */
-function withPath(path: string, error: unknown): unknown {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code !== 'ENOSPC' && code !== 'EDQUOT') return error;
-  return Object.assign(
-    new Error(`${path}: not written, the disk is full (${code}); the previous file is unchanged`, {
-      cause: error,
-    }),
-    { code },
-  );
-}
-
-/** A hidden sibling name for a temp file; dot-prefixed so listings and the watcher skip it. */
-export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Comparison } from '../api/training';
 import type { LoRAAdapter } from '../lora/adapter-weights';
 import { targetsOf } from '../lora/adapter-weights';
 import { loadLoRA } from '../lora/load';
-import { writeFileAtomic } from '../dataset/project-files';
+import { writeFileAtomic } from '../formats/atomic-write';
 import type { CheckpointModel } from '../sample/checkpoint-model';
 import { compareGrid, type CompareGrid, type GridColumn } from '../sample/compare-grid';
 import type { SamplePrompt } from '../sample/prompt-file';

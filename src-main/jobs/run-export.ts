@@ -1,6 +1,7 @@
 // A run's adapter files: checkpoints (`<name>-stepNNNNNN.safetensors`) and the final `<name>.safetensors`, kohya
 // naming, with what the adapter says about its run (kohya ss_* and modelspec facts, the base model's hashes).
 import { basename, join } from 'node:path';
+import { FLOAT_TYPES } from '../formats/safetensors';
 import { targetsOf } from '../lora/adapter-weights';
 import { exportKohya } from '../lora/export-kohya';
 import { cachedFileSha256, legacyModelHash } from '../lora/hashes';
@@ -11,8 +12,6 @@ import { tagFrequency, trainingFacts, triggerPhrase } from '../train/run-metadat
 import type { BaseModel } from './open-model';
 import type { TrainingData } from './training-data';
 import { adapterOf, type TrainableLoRA } from './train-steps';
-
-const DTYPES = { fp16: 'F16', bf16: 'BF16', fp32: 'F32' } as const;
 
 /** Writes the adapter of the current parameters at a step; returns its path. */
 export type AdapterExporter = (current: Tensors, at: number, final: boolean) => Promise<string>;
@@ -56,7 +55,7 @@ export function runExporter(
       final ? `${spec.name}.safetensors` : `${spec.name}-step${String(at).padStart(6, '0')}.safetensors`,
     );
     await exportKohya(adapterOf(lora, current), path, {
-      dtype: DTYPES[config.saveDtype],
+      dtype: FLOAT_TYPES[config.saveDtype].safetensors,
       metadata: {
         ...metadataBase,
         training: await factsAt(at),

@@ -13,7 +13,7 @@ import type { TrainConfig } from '../train/config';
 import { DeviceTrainer } from '../train/device-state';
 import type { StepRunner } from '../train/loop';
 import type { Tensors } from '../train/optim/index';
-import { streamRng } from '../train/rng';
+import { streamRng } from '../random';
 import { STEP_INPUTS, UNET_BLOCK_SEGMENTS, type StepGraphOptions, type StepShape } from '../train/step-graph';
 import { compileTrainStep, type TrainStep } from '../train/train-step';
 import type { JobCompute } from './open-model';

@@ -2,6 +2,7 @@
 // unchanged (alpha moved to where the target format keeps it). Facts:
 // docs/reference/lora-formats.md#where-alpha-lives, #diffusers-to-kohya.
 
+import { isFloatDType } from '../formats/safetensors';
 import type { LoRAFamily, LoRATargetTable } from './adapter-weights';
 import { exportKohya, type ExportDType, type ExportResult } from './export-kohya';
 import { exportPeft } from './export-peft';
@@ -74,8 +75,7 @@ export async function convertLoRA(
   if (!options.allowDrop && (unknownKeys.length > 0 || skipped.length > 0)) {
     throw new LoRAError(`${inPath}: ${dropReport(unknownKeys, skipped)}`);
   }
-  const dtype =
-    options.dtype ?? (['F16', 'BF16', 'F32'].includes(loaded.dtype) ? (loaded.dtype as ExportDType) : 'F32');
+  const dtype = options.dtype ?? (isFloatDType(loaded.dtype) ? loaded.dtype : 'F32');
   const written =
     to === 'kohya'
       ? await exportKohya(adapter, outPath, {

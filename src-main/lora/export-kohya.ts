@@ -4,7 +4,13 @@
 // #hashes, #export-checklist.
 
 import { basename, extname } from 'node:path';
-import { referenceOrder, tensorFromF32, writeSafetensors, type TensorToWrite } from '../formats/safetensors';
+import {
+  referenceOrder,
+  tensorFromF32,
+  writeSafetensors,
+  type FloatDType,
+  type TensorToWrite,
+} from '../formats/safetensors';
 import type { LoRATarget } from '../models/keymap/lora-names';
 import {
   allLoRATargets,
@@ -20,7 +26,7 @@ import { tensorDataHash } from './hashes';
 import { buildKohyaMetadata, type KohyaMetadataInput } from './metadata';
 import { LoRAError } from './errors';
 
-export type ExportDType = 'F16' | 'BF16' | 'F32';
+export type ExportDType = FloatDType;
 
 export interface ExportKohyaOptions {
   /** Weight dtype (default F16). NOTE: alpha is always F32 so alpha/rank survives exactly. */

@@ -3,8 +3,9 @@
 // Facts: docs/reference/lora-formats.md#hashes, #modelspec; kohya train_util / A1111 modules/hashes.py.
 
 import { createHash, type Hash } from 'node:crypto';
-import { mkdir, open, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../formats/atomic-write';
 import type { TensorToWrite } from '../formats/safetensors';
 
 const CHUNK = 1 << 20;
@@ -102,9 +103,7 @@ export async function cachedFileSha256(path: string, cacheDir: string): Promise<
   if (/^[0-9a-f]{64}$/.test(known)) return known;
   const full = await fileSha256(real);
   await mkdir(dirname(entry), { recursive: true });
-  const tmp = `${entry}.tmp-${process.pid}`;
-  await writeFile(tmp, full);
-  await rename(tmp, entry);
+  await writeFileAtomic(entry, full);
   return full;
 }
 

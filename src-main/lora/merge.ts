@@ -6,11 +6,12 @@
 import { resolve } from 'node:path';
 import {
   decodeToF32,
+  isFloatDType,
   readSafetensorsHeader,
   readTensorBytes,
   tensorFromF32,
   writeSafetensors,
-  type SafetensorsDType,
+  type FloatDType,
   type SafetensorsHeader,
   type TensorToWrite,
 } from '../formats/safetensors';
@@ -38,8 +39,6 @@ export interface MergeResult {
   mergedKeys: string[];
   tensorCount: number;
 }
-
-const FLOATS: readonly SafetensorsDType[] = ['F32', 'F16', 'BF16'];
 
 /** The single-file weight key of a LoRA target; OpenCLIP text encoders fuse q/k/v and are refused. */
 function weightKey(config: FamilyConfig, t: LoRATarget): string {
@@ -91,14 +90,14 @@ function outputTensor(
   dtype: MergeDType,
 ): TensorToWrite {
   const entry = header.tensors.get(name)!;
-  const isFloat = FLOATS.includes(entry.dtype);
+  const isFloat = isFloatDType(entry.dtype);
   const outType = isFloat && dtype !== 'keep' ? dtype : entry.dtype;
   const data = async (): Promise<Uint8Array> => {
     const bytes = await readTensorBytes(header, name);
     if (!delta && outType === entry.dtype) return bytes; // unchanged tensors are copied byte for byte
     const values = decodeToF32(entry.dtype, bytes);
     if (delta) for (let i = 0; i < values.length; i++) values[i] += delta[i];
-    return bytesOf(tensorFromF32(name, outType as 'F32' | 'F16' | 'BF16', entry.shape, values));
+    return bytesOf(tensorFromF32(name, outType as FloatDType, entry.shape, values));
   };
   return { name, dtype: outType, shape: entry.shape, data };
 }

@@ -13,7 +13,7 @@ import type { NCHW } from './vae-image';
 import { decodeTiled, type TileOptions } from './vae-tiles';
 import { componentOf, type OpenedCheckpoint } from './weights';
 
-/** Gaussian noise, e.g. sample/noise.ts `TorchCpuGenerator` (same seed ⇒ same latents as torch's CPU RNG). */
+/** Gaussian noise, e.g. random/torch-cpu.ts `TorchCpuGenerator` (same seed ⇒ same latents as torch's CPU RNG). */
 export interface NoiseSource {
   randn(count: number): Float32Array;
 }

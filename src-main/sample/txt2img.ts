@@ -4,7 +4,7 @@
 import { rgbToPng } from '../dataset/image-encode';
 import { addPngText, formatA1111Parameters, type A1111Parameters } from '../formats/png-text';
 import { combineGuidance } from './cfg';
-import { TorchCpuGenerator } from './noise';
+import { TorchCpuGenerator } from '../random';
 import type { SamplePrompt } from './prompt-file';
 import {
   isSamplerName,

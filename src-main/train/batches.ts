@@ -3,10 +3,8 @@
 // function of (seed, epoch), so any batch of any epoch can be rebuilt on resume without replaying the run.
 import type { TensorValue } from '../engine';
 import { trainingCaption, type CaptionOptions } from '../dataset/caption-options';
-import { shuffled } from '../dataset/caption-options';
-import type { Rng } from '../dataset/rng';
 import type { Batch, BatchSource } from './loop';
-import { streamRng } from './rng';
+import { shuffled, streamRng, type Rng } from '../random';
 
 export interface TrainItem {
   /** Stable id (the image's path relative to the dataset). */

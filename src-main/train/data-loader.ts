@@ -6,11 +6,10 @@ import type { TensorValue } from '../engine';
 import { cropWindow } from '../dataset/buckets';
 import type { LatentCacheEntry, LatentEncoder } from '../dataset/latent-cache';
 import { encodeCrop, readLatentEntry } from '../dataset/latent-cache';
-import type { Rng } from '../dataset/rng';
 import type { Conditioning, Encoder } from '../models/conditioning';
 import { sdxlTimeIds } from '../models/conditioning';
 import { latentsFromDistribution } from '../models/vae-run';
-import { TorchCpuGenerator } from '../sample/noise';
+import { TorchCpuGenerator, type Rng } from '../random';
 import type { BatchLoader, LatentSample, TrainItem } from './batches';
 
 /** Feed names of the conditioning inputs of the training step. */

@@ -1,6 +1,6 @@
 // The training loop: micro-batches → one compiled step (fwd+bwd+loss) → accumulate, check, clip → optimizer
 // update at the scheduled LR; checkpoints, previews and metrics at their intervals; pause, cancel and
-// resume. Every random draw comes from a counter-based stream (rng.ts), so resume is bit-exact.
+// resume. Every random draw comes from a counter-based stream (random/streams.ts), so resume is bit-exact.
 import { mkdir } from 'node:fs/promises';
 import type { Progress, StepMetrics, TrainOutcome } from '../api/jobs';
 import type { TensorValue } from '../engine';
@@ -16,7 +16,7 @@ import { DivergenceError, divergence, rollbackNotice, ROLLBACK_LR_FACTOR, stopMe
 import { learningRateAt } from './lr';
 import { MetricsLog } from './metrics';
 import { createOptimizer, type OptimizerState, type Tensors } from './optim/index';
-import { streamNormal, streamRng } from './rng';
+import { streamNormal, streamRng } from '../random';
 import { STEP_INPUTS } from './step-graph';
 
 export type { Progress, TrainOutcome } from '../api/jobs';

@@ -3,7 +3,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { StepMetrics } from '../api/jobs';
-import { writeFileAtomic } from '../dataset/project-files';
+import { writeFileAtomic } from '../formats/atomic-write';
 import { EventWriter } from '../formats/tfevents';
 
 export type { StepMetrics } from '../api/jobs';

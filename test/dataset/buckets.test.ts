@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBucketer, makeBucketResolutions, planCrop } from '../../src-main/dataset/buckets';
-import { seededRng } from '../../src-main/dataset/rng';
+import { seededRng } from '../../src-main/random';
 
 // Expected values worked out by hand from kohya's rules (make_bucket_resolutions, select_bucket):
 // max area 512² = 262144, step 64, sides 256..1024.

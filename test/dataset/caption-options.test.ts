@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { shuffled, trainingCaption } from '../../src-main/dataset/caption-options';
-import { seededRng } from '../../src-main/dataset/rng';
+import { trainingCaption } from '../../src-main/dataset/caption-options';
+import { seededRng, shuffled } from '../../src-main/random';
 
 const CAPTION = 'sks, cat, red hat, blue sky, grass, tree';
 

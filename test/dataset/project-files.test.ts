@@ -8,10 +8,9 @@ import {
   listDataset,
   parseRepeatFolder,
   stem,
-  tempPathFor,
   uniqueName,
-  writeFileAtomic,
 } from '../../src-main/dataset/project-files';
+import { tempPathFor, writeFileAtomic } from '../../src-main/formats/atomic-write';
 import { tempDir } from './make-images';
 
 describe('project-files', () => {

@@ -21,7 +21,7 @@ import {
 import { exportKohya } from '../../src-main/lora/export-kohya';
 import { exportPeft } from '../../src-main/lora/export-peft';
 import { initLoRA } from '../../src-main/lora/plan';
-import { streamRng } from '../../src-main/train/rng';
+import { streamRng } from '../../src-main/random';
 
 let dir = '';
 beforeAll(async () => {

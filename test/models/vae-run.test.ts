@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, loadParams } from '../../src-main/engine';
-import { TorchCpuGenerator, randn } from '../../src-main/sample/noise';
+import { TorchCpuGenerator, randn } from '../../src-main/random';
 import { latentsFromDistribution, VAE } from '../../src-main/models/vae-run';
 import type { NCHW } from '../../src-main/models/vae-image';
 import { componentOf, openCheckpoint } from '../../src-main/models/weights';

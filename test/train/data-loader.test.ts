@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRng } from '../../src-main/dataset/rng';
+import { seededRng } from '../../src-main/random';
 import { buildLatentCache } from '../../src-main/dataset/latent-cache';
 import { FAMILIES } from '../../src-main/models/families';
 import { Encoder } from '../../src-main/models/conditioning';

@@ -1,6 +1,7 @@
 // `tessera convert-lora IN OUT --to kohya|peft`: any LoRA naming in, kohya or PEFT out, same ΔW.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { FLOAT_TYPES, isFloatPrecision, type FloatPrecision } from '../../formats/safetensors';
 import { targetsOf } from '../../lora/adapter-weights';
 import { convertLoRA } from '../../lora/convert';
 import { openCheckpoint } from '../../models/weights';
@@ -18,8 +19,6 @@ InvokeAI, sd-scripts) or PEFT/diffusers. Refuses to drop keys it cannot convert 
   --model       the base model the LoRA was trained on: its own architecture names the modules (needed for
                 models read from their file, e.g. distilled UNets or other transformer depths)
   --allow-drop  write even when some keys cannot be converted (they are listed)`;
-
-const DTYPES = { fp16: 'F16', bf16: 'BF16', fp32: 'F32' } as const;
 
 export const convertLoraCommand: CliCommand = {
   name: 'convert-lora',
@@ -41,7 +40,7 @@ export const convertLoraCommand: CliCommand = {
     if (paths.length !== 2) throw new UsageError('convert-lora needs IN and --out OUT');
     if (values.to !== 'kohya' && values.to !== 'peft')
       throw new UsageError(`--to must be kohya or peft, not "${values.to}"`);
-    if (values.dtype !== undefined && !Object.hasOwn(DTYPES, values.dtype))
+    if (values.dtype !== undefined && !isFloatPrecision(values.dtype))
       throw new UsageError(`--dtype must be fp16, bf16 or fp32, not "${values.dtype}"`);
     const input = resolve(io.cwd, paths[0]);
     const result = await convertLoRA(input, await outputFileArg(paths[1], io.cwd), values.to, {
@@ -49,7 +48,7 @@ export const convertLoraCommand: CliCommand = {
       ...(values.model
         ? { targets: targetsOf((await openCheckpoint(resolve(io.cwd, values.model))).config) }
         : {}),
-      ...(values.dtype ? { dtype: DTYPES[values.dtype as keyof typeof DTYPES] } : {}),
+      ...(values.dtype ? { dtype: FLOAT_TYPES[values.dtype as FloatPrecision].safetensors } : {}),
     });
     io.out(
       `${result.from} → ${result.to}: ${result.modules} modules (${result.family}) written to ${result.written.path}`,

@@ -14,7 +14,7 @@ import {
 import { rgbToTensor, type NCHW } from '../../models/vae-image';
 import { VAE } from '../../models/vae-run';
 import { openCheckpoint } from '../../models/weights';
-import { TorchCpuGenerator } from '../../sample/noise';
+import { TorchCpuGenerator } from '../../random';
 import { pixelsToPng } from '../../sample/txt2img';
 import { UsageError, type CliIo } from '../io';
 

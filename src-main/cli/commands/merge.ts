@@ -1,6 +1,7 @@
 // `tessera merge`: a base checkpoint with an adapter baked in, as a new single file (the base is untouched).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { FLOAT_TYPES } from '../../formats/safetensors';
 import { targetsOf } from '../../lora/adapter-weights';
 import { openCheckpoint } from '../../models/weights';
 import { loadLoRA } from '../../lora/load';
@@ -13,7 +14,7 @@ const USAGE = `Usage: tessera merge --model BASE.safetensors --lora L.safetensor
 Writes BASE with W + S·(alpha/rank)·up·down merged into every adapted layer, for apps that take one model
 file. Every other tensor is copied unchanged. --dtype keep (default) keeps each tensor's stored precision.`;
 
-const DTYPES = { keep: 'keep', fp16: 'F16', fp32: 'F32' } as const;
+const DTYPE_CHOICES: readonly string[] = ['keep', 'fp16', 'fp32'];
 
 export const mergeCommand: CliCommand = {
   name: 'merge',
@@ -31,12 +32,12 @@ export const mergeCommand: CliCommand = {
       },
     });
     if (!v.model || !v.lora || !v.out) throw new UsageError('merge needs --model, --lora and --out');
-    if (!Object.hasOwn(DTYPES, v.dtype)) throw new UsageError('--dtype must be keep, fp16 or fp32');
+    if (!DTYPE_CHOICES.includes(v.dtype)) throw new UsageError('--dtype must be keep, fp16 or fp32');
     const base = await openCheckpoint(resolve(io.cwd, v.model)); // its own targets resolve the LoRA's keys
     const { adapter } = await loadLoRA(resolve(io.cwd, v.lora), { targets: targetsOf(base.config) });
     const result = await mergeLoRA(resolve(io.cwd, v.model), adapter, await outputFileArg(v.out, io.cwd), {
       strength: numberArg('--scale', v.scale, -10, 10, 1),
-      dtype: DTYPES[v.dtype as keyof typeof DTYPES],
+      dtype: v.dtype === 'keep' ? 'keep' : FLOAT_TYPES[v.dtype as 'fp16' | 'fp32'].safetensors,
     });
     io.out(`${result.path}: ${result.mergedKeys.length} layers merged, ${result.tensorCount} tensors`);
     return 0;

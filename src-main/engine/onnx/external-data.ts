@@ -5,7 +5,13 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { DTYPES, type DType } from '../graph/dtype';
 import type { ParamRef } from '../graph/node';
-import { decodeToF32, DTYPE_BYTES, f32ToF16, isSafetensorsDType } from '../../formats/safetensors';
+import {
+  decodeToF32,
+  DTYPE_BYTES,
+  f32ToF16,
+  isFloatDType,
+  isSafetensorsDType,
+} from '../../formats/safetensors';
 import { EXTERNAL_ALIGNMENT, rangeOf } from './weight-placement';
 
 export { EXTERNAL_ALIGNMENT } from './weight-placement';
@@ -34,7 +40,6 @@ export function layoutExternal(
 }
 
 /** Weights load from float storage only (integer tensors are not parameters). */
-const LOADABLE = new Set(['F32', 'F16', 'BF16']);
 
 function readRange(file: string, start: number, length: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -62,7 +67,7 @@ function transpose2d(src: Float32Array, rows: number, cols: number): Float32Arra
 export function materialize(t: Pick<ExternalTensor, 'param' | 'dtype' | 'shape' | 'name'>): Uint8Array {
   const { param } = t;
   const storedAs = param.storedAs;
-  if (!isSafetensorsDType(storedAs) || !LOADABLE.has(storedAs))
+  if (!isSafetensorsDType(storedAs) || !isFloatDType(storedAs))
     throw new Error(`${t.name}: stored dtype ${param.storedAs} is not supported (F32, F16, BF16)`);
   const { offset: start, length } = rangeOf(
     t,

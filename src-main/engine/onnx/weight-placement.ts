@@ -12,8 +12,6 @@ import {
   openSync,
   readSync,
   realpathSync,
-  renameSync,
-  rmSync,
   statSync,
   writeSync,
 } from 'node:fs';
@@ -24,17 +22,21 @@ import {
   decodeToF32,
   DTYPE_BYTES,
   f32ToF16,
+  FLOAT_TYPES,
+  isFloatDType,
   readSafetensorsHeader,
   type SafetensorsDType,
   type SafetensorsHeader,
 } from '../../formats/safetensors';
+import { replaceAtomicallySync } from '../../formats/atomic-write';
 
 /** Offsets of tensors in files Tessera writes for ORT (converted weights, self-contained model folders). */
 export const EXTERNAL_ALIGNMENT = 64 * 1024;
 
-/** The safetensors spelling of the graph dtypes a weight can be loaded as. */
-const STORED_AS: Partial<Record<DType, SafetensorsDType>> = { f32: 'F32', f16: 'F16' };
-const FLOAT_STORAGE = new Set<string>(['F32', 'F16', 'BF16']);
+/** The graph dtypes a weight can be loaded as (bf16 is converted), by their safetensors spelling. */
+const STORED_AS: Partial<Record<DType, SafetensorsDType>> = Object.fromEntries(
+  [FLOAT_TYPES.fp32, FLOAT_TYPES.fp16].map((t) => [t.ir, t.safetensors]),
+);
 
 /** One weight as the graph declares it. */
 export interface WeightRequest {
@@ -108,7 +110,7 @@ export function convertedLayout(
   const layout = new Map<string, { offset: number; length: number }>();
   let offset = 0;
   for (const [key, e] of header.tensors) {
-    if (!FLOAT_STORAGE.has(e.dtype) || e.dtype === dtype) continue;
+    if (!isFloatDType(e.dtype) || e.dtype === dtype) continue;
     const length = ((e.end - e.begin) / DTYPE_BYTES[e.dtype]) * DTYPE_BYTES[dtype];
     layout.set(key, { offset, length });
     offset = Math.ceil((offset + length) / EXTERNAL_ALIGNMENT) * EXTERNAL_ALIGNMENT;
@@ -140,22 +142,21 @@ function writeConverted(
   layout: Map<string, { offset: number; length: number }>,
   target: string,
 ): void {
-  const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
   const src = openSync(header.path, 'r');
-  const out = openSync(tmp, 'w');
   try {
-    for (const [key, place] of layout) {
-      const e = header.tensors.get(key)!;
-      const raw = readRange(src, header.path, header.dataOffset + e.begin, e.end - e.begin);
-      const bytes = encode(decodeToF32(e.dtype, raw), dtype);
-      writeSync(out, bytes, 0, bytes.length, place.offset);
-    }
-    closeSync(out);
-    renameSync(tmp, target);
-  } catch (err) {
-    closeSync(out);
-    rmSync(tmp, { force: true });
-    throw err;
+    replaceAtomicallySync(target, (tmp) => {
+      const out = openSync(tmp, 'w');
+      try {
+        for (const [key, place] of layout) {
+          const e = header.tensors.get(key)!;
+          const raw = readRange(src, header.path, header.dataOffset + e.begin, e.end - e.begin);
+          const bytes = encode(decodeToF32(e.dtype, raw), dtype);
+          writeSync(out, bytes, 0, bytes.length, place.offset);
+        }
+      } finally {
+        closeSync(out);
+      }
+    });
   } finally {
     closeSync(src);
   }
@@ -193,7 +194,7 @@ export class WeightStore {
     for (const w of requests) {
       if (readsInPlace(w)) continue;
       const dtype = STORED_AS[w.dtype];
-      if (!dtype || !FLOAT_STORAGE.has(w.param.storedAs))
+      if (!dtype || !isFloatDType(w.param.storedAs))
         throw new Error(`${w.name}: a ${w.param.storedAs} tensor cannot load as ${w.dtype}`);
       needs.set(`${w.param.file}\0${dtype}`, { file: w.param.file, dtype });
     }

@@ -31,6 +31,31 @@ export function isSafetensorsDType(value: unknown): value is SafetensorsDType {
   return typeof value === 'string' && Object.hasOwn(DTYPES, value);
 }
 
+/**
+ * The float types by each name they go by: the precision a user picks (train config `saveDtype`, `--dtype`,
+ * the Export screen), the safetensors dtype, and the engine IR's dtype (whose ONNX codes engine/graph/dtype.ts keeps).
+ */
+export const FLOAT_TYPES = {
+  fp32: { safetensors: 'F32', ir: 'f32' },
+  fp16: { safetensors: 'F16', ir: 'f16' },
+  bf16: { safetensors: 'BF16', ir: 'bf16' },
+} as const satisfies Record<string, { safetensors: SafetensorsDType; ir: string }>;
+
+export type FloatPrecision = keyof typeof FLOAT_TYPES;
+export type FloatDType = (typeof FLOAT_TYPES)[FloatPrecision]['safetensors'];
+
+const FLOAT_DTYPES: ReadonlySet<string> = new Set(Object.values(FLOAT_TYPES).map((t) => t.safetensors));
+
+/** @example isFloatPrecision('bf16') // true; isFloatPrecision('keep') // false */
+export function isFloatPrecision(value: unknown): value is FloatPrecision {
+  return typeof value === 'string' && Object.hasOwn(FLOAT_TYPES, value);
+}
+
+/** A safetensors dtype that holds floats we read and write (F32, F16, BF16; not F64). @example isFloatDType('BF16') // true */
+export function isFloatDType(dtype: string): dtype is FloatDType {
+  return FLOAT_DTYPES.has(dtype);
+}
+
 export function dtypeRank(dtype: SafetensorsDType): number {
   return DTYPES[dtype].rank;
 }

@@ -2,12 +2,17 @@
 
 export {
   DTYPE_BYTES,
+  FLOAT_TYPES,
   bf16ToF32,
   decodeToF32,
   f16ToF32,
   f32ToBf16,
   f32ToF16,
+  isFloatDType,
+  isFloatPrecision,
   isSafetensorsDType,
+  type FloatDType,
+  type FloatPrecision,
   type SafetensorsDType,
 } from './dtype';
 export { SafetensorsError } from './error';

@@ -2,10 +2,10 @@
 // fsynced and renamed over the target (atomic). Layout rules:
 // docs/reference/checkpoint-formats.md#the-safetensors-container.
 
-import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { f32ToBf16, f32ToF16, type SafetensorsDType } from './dtype';
+import { open, rename, type FileHandle } from 'node:fs/promises';
+import { replaceAtomically } from '../atomic-write';
+import { f32ToBf16, f32ToF16, type FloatDType, type SafetensorsDType } from './dtype';
 import { io, quoteName, SafetensorsError } from './error';
 import { buildHeader, type TensorEntry } from './header';
 
@@ -76,28 +76,31 @@ export async function writeSafetensors(
   const ready = list.map((t, i) =>
     typeof t.data === 'function' ? undefined : bytesFor(path, entries[i], t.data),
   );
-  const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  const fh = await io(path, `cannot create a file in the folder ${dirname(path)}`, open(temp, 'wx'));
-  let closed = false;
-  try {
-    const prefix = new Uint8Array(8);
-    new DataView(prefix.buffer).setBigUint64(0, BigInt(json.length), true);
-    await writeAll(path, fh, prefix, 0);
-    await writeAll(path, fh, json, 8);
-    const dataOffset = 8 + json.length;
-    for (const [i, t] of list.entries()) {
-      const bytes = ready[i] ?? bytesFor(path, entries[i], await resolve(path, t));
-      await writeAll(path, fh, bytes, dataOffset + entries[i].begin);
-    }
-    await io(path, 'fsync failed', fh.sync());
-    closed = true;
-    await io(path, 'close failed', fh.close());
-    await io(path, 'rename into place failed', rename(temp, path));
-  } catch (err) {
-    if (!closed) await fh.close();
-    await rm(temp, { force: true });
-    throw err;
-  }
+  const renameInPlace = (temp: string, to: string) => io(path, 'rename into place failed', rename(temp, to));
+  await replaceAtomically(
+    path,
+    async (temp) => {
+      const fh = await io(path, `cannot create a file in the folder ${dirname(path)}`, open(temp, 'wx'));
+      let closed = false;
+      try {
+        const prefix = new Uint8Array(8);
+        new DataView(prefix.buffer).setBigUint64(0, BigInt(json.length), true);
+        await writeAll(path, fh, prefix, 0);
+        await writeAll(path, fh, json, 8);
+        const dataOffset = 8 + json.length;
+        for (const [i, t] of list.entries()) {
+          const bytes = ready[i] ?? bytesFor(path, entries[i], await resolve(path, t));
+          await writeAll(path, fh, bytes, dataOffset + entries[i].begin);
+        }
+        await io(path, 'fsync failed', fh.sync());
+        closed = true;
+        await io(path, 'close failed', fh.close());
+      } finally {
+        if (!closed) await fh.close();
+      }
+    },
+    { rename: renameInPlace },
+  );
 }
 
 async function resolve(path: string, t: TensorToWrite): Promise<Uint8Array> {
@@ -117,7 +120,7 @@ async function resolve(path: string, t: TensorToWrite): Promise<Uint8Array> {
  */
 export function tensorFromF32(
   name: string,
-  dtype: 'F32' | 'F16' | 'BF16',
+  dtype: FloatDType,
   shape: number[],
   values: Float32Array,
 ): TensorToWrite {

@@ -1,6 +1,6 @@
 // The sampler contract (k-diffusion convention: a denoiser returns the predicted clean latent) and the adapters that
 // turn an epsilon- or v-predicting UNet into one. Follows k-diffusion `external.DiscreteEpsDDPMDenoiser` / `VDenoiser`.
-import type { NoiseSource } from '../noise';
+import type { NoiseSource } from '../../random';
 
 /** D(x, σ): the denoised prediction for latent x at noise level σ. */
 export type Denoiser = (x: Float32Array, sigma: number) => Promise<Float32Array>;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalVaeDecode, evalVaeEncode } from '../../../src-main/cli/commands/eval-vae';
 import type { CliIo } from '../../../src-main/cli/io';
 import { readSafetensorsHeader, readTensorF32 } from '../../../src-main/formats/safetensors';
-import { randn } from '../../../src-main/sample/noise';
+import { randn } from '../../../src-main/random';
 import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
 
 let dir = '';

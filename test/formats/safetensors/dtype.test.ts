@@ -1,6 +1,9 @@
 // f16/bf16 <-> f32 conversions: exhaustive over f16, against an independent nearest-value oracle, and known values.
 import { describe, expect, it } from 'vitest';
 import {
+  FLOAT_TYPES,
+  isFloatDType,
+  isFloatPrecision,
   DTYPE_BYTES,
   bf16ToF32,
   decodeToF32,
@@ -187,5 +190,21 @@ describe('dtype table and decoding', () => {
     expect([...decodeToF32('BOOL', Uint8Array.of(0, 1))]).toEqual([0, 1]);
     expect([...decodeToF32('I16', new Uint8Array(Int16Array.of(-300).buffer))]).toEqual([-300]);
     expect([...decodeToF32('BF16', new Uint8Array(Uint16Array.of(0x3f80).buffer))]).toEqual([1]);
+  });
+});
+
+describe('float types: one table for precision names, safetensors and IR dtypes', () => {
+  it('maps each precision a user picks to its safetensors and IR names', () => {
+    expect(FLOAT_TYPES.fp16).toEqual({ safetensors: 'F16', ir: 'f16' });
+    expect(FLOAT_TYPES.bf16.safetensors).toBe('BF16');
+    expect(FLOAT_TYPES.fp32.ir).toBe('f32');
+    expect(isFloatPrecision('fp16')).toBe(true);
+    expect(isFloatPrecision('keep')).toBe(false);
+    expect(isFloatPrecision('toString')).toBe(false);
+  });
+
+  it('knows the float safetensors dtypes we convert (not F64 or integers)', () => {
+    expect(['F32', 'F16', 'BF16'].every(isFloatDType)).toBe(true);
+    expect(['F64', 'I64', 'U8', 'BOOL'].some(isFloatDType)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 // All four samplers on analytic denoisers: determinism per seed, DDIM(η=0) ≡ Euler, DDIM(η=1) ≡ Euler a, and
 // convergence on Gaussian data, whose exact denoiser is known; plus the eps/v adapters and the sampler table.
 import { describe, expect, it } from 'vitest';
-import { TorchCpuGenerator, randn } from '../../../src-main/sample/noise';
+import { TorchCpuGenerator, randn } from '../../../src-main/random';
 import { kDiffusionSigmas, karrasSigmasFor, sigmaTable, sigmaToT } from '../../../src-main/sample/schedules';
 import { sample as ddim } from '../../../src-main/sample/samplers/ddim';
 import {

@@ -1,5 +1,5 @@
-// Seeded random numbers for training-time dataset choices (crop offsets, tag shuffle, dropout).
-// mulberry32: small, fast, reproducible; `dataset/` sits above `train/`, so it keeps its own.
+// Seeded uniform numbers for training-time choices (crop offsets, flips, tag shuffle, dropout, batch order).
+// mulberry32: small, fast, reproducible.
 
 /** A source of uniform numbers in [0, 1). `Math.random` fits; tests pass a seeded one. */
 export type Rng = () => number;
@@ -19,4 +19,14 @@ export function seededRng(seed: number): Rng {
 /** Uniform integer in [lo, hi], both inclusive. Example: `randomInt(rng, 0, 10)`. */
 export function randomInt(rng: Rng, lo: number, hi: number): number {
   return lo + Math.floor(rng() * (hi - lo + 1));
+}
+
+/** Fisher–Yates on a copy. Example: `shuffled([1, 2, 3], seededRng(7))`. */
+export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 // torch CPU randn reproduced: mt19937 reference outputs and values torch prints for torch.manual_seed(…).
 import { describe, expect, it } from 'vitest';
-import { MT19937, TorchCpuGenerator, randn } from '../../src-main/sample/noise';
+import { MT19937, TorchCpuGenerator, randn } from '../../src-main/random';
 
 function expectClose(actual: Float32Array, expected: number[]): void {
   expect(actual.length).toBe(expected.length);

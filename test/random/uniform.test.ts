@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomInt, seededRng } from '../../src-main/dataset/rng';
+import { randomInt, seededRng } from '../../src-main/random';
 
 describe('rng', () => {
   it('is reproducible per seed and uniform enough', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { streamNormal, streamRng, streamSeed } from '../../src-main/train/rng';
+import { streamNormal, streamRng, streamSeed } from '../../src-main/random';
 
 describe('counter-based streams', () => {
   it('depend only on (seed, stream, counters)', () => {

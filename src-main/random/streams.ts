@@ -1,7 +1,7 @@
 // Counter-based randomness: every draw of a run is a pure function of (seed, stream, counters), so a run
 // resumed at step s draws exactly what an uninterrupted run draws at step s — the RNG "state" is the step.
-import { seededRng, type Rng } from '../dataset/rng';
-import { TorchCpuGenerator } from '../sample/noise';
+import { TorchCpuGenerator } from './torch-cpu';
+import { seededRng, type Rng } from './uniform';
 
 /** The independent random streams of a training run. */
 export const STREAMS = { order: 1, noise: 2, timestep: 3, offset: 4, data: 5, init: 6 } as const;
