@@ -149,8 +149,10 @@ async function measureStep(c: StepCase): Promise<void> {
   const afterCreate = rss();
   const data = stepFeeds(cfg, c.latent);
   const feeds = feedsFor(session, data);
+  const before = usage();
   await session.run(feeds);
   lap('run1');
+  const firstRun = usage(before);
   await session.run(feeds);
   lap('run2');
   let preview: Session | null = null;
@@ -190,11 +192,33 @@ async function measureStep(c: StepCase): Promise<void> {
       weightsBytes,
       disk: bytesUnder(cacheDir) - diskBefore,
       hasPreview: preview !== null,
+      run1Faults: firstRun.faults,
+      run1System: firstRun.system,
     }),
   );
 }
 
 type Measured = Record<string, number>;
+
+/** Minor page faults and system CPU seconds since `since` (or since the process started). */
+function usage(since?: { faults: number; system: number }): { faults: number; system: number } {
+  const u = process.resourceUsage();
+  const now = { faults: u.minorPageFault, system: u.systemCPUTime / 1e6 };
+  return since ? { faults: now.faults - since.faults, system: now.system - since.system } : now;
+}
+
+/**
+ * What this machine charges for memory touched the first time: seconds per GiB of fresh 4 KiB pages. A run's
+ * first pass touches every activation buffer once, so its extra time over the second is mostly this figure
+ * times the fresh memory (on the project's microVM each fault also waits for the host to back the page).
+ */
+function firstTouchSecondsPerGiB(): number {
+  const bytes = 256 * 2 ** 20;
+  const t = performance.now();
+  const b = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i += 4096) b[i] = 1;
+  return ((performance.now() - t) / 1000) * (GiB / bytes);
+}
 
 /** Pss of a process in bytes (Linux): shared file pages mapped twice in one process count once, unlike Rss. */
 function pssOf(pid: number): number | null {
@@ -239,7 +263,8 @@ function stepLines(c: StepCase, r: Measured, plain?: Measured): string[] {
   const lines = [
     `  ${c.name}: step ${r.median.toFixed(2)} s · first step ${s1(r.first)} · peak RSS ${gib(r.peak)} · peak Pss ${gib(r.peakPss)} (${r.nodes} ONNX nodes)`,
     `    time to first step: open ${s1(r.open)} · graph ${s1(r.build)} · autodiff+passes ${s1(r.autodiff)} · ` +
-      `weight mapping ${s1(r.weights)} · emission ${s1(r.emit)} · session ${s1(r.session)} · first run ${s1(r.run1)} (second ${s1(r.run2)})`,
+      `weight mapping ${s1(r.weights)} · emission ${s1(r.emit)} · session ${s1(r.session)} · first run ${s1(r.run1)} (second ${s1(r.run2)}; ` +
+      `the first took ${Math.round(r.run1Faults / 1000)}k page faults and ${s1(r.run1System)} of system time)`,
     `    memory: weights read in place ${gib(r.weightsBytes)} (file-backed, shared) · process before ${gib(r.base)} · ` +
       `after session ${gib(r.afterCreate)} · activations + workspace ${gib(act)} · disk written ${(r.disk / 2 ** 20).toFixed(1)} MiB`,
   ];
@@ -351,6 +376,7 @@ export async function benchTrain(filter = ''): Promise<string[]> {
   const lines = [
     `training (CPU provider, ${physicalCores()} threads, batch 1, rank-16 LoRA on attention, min-SNR 5; median step after two warm-up runs; peak RSS of the whole process):`,
     `  PyTorch reference (diffusers + PEFT, torch 1.13.1, same machine, SD1.5 256px; issue #13): step ${PYTORCH.step} s · first step ${PYTORCH.firstStep} s · peak RSS ${PYTORCH.peak} GiB; with checkpointing ${PYTORCH.ckptStep} s · ${PYTORCH.ckptPeak} GiB`,
+    `  this machine touches fresh memory at ${firstTouchSecondsPerGiB().toFixed(2)} s per GiB (4 KiB pages): the first run of a step pays it for every buffer`,
   ];
   const results = new Map<string, Measured>();
   for (const c of STEP_CASES.filter((x) => x.name.includes(filter))) {
