@@ -9,21 +9,25 @@ import type { OpKind } from '../graph/ops';
 import { grad, type GradOptions, type Rematerializer } from '../autodiff/grad';
 import { gateOn } from './gate';
 
-/** The checkpoint segment a node's scope belongs to, or undefined (its activations are kept). */
-export type CheckpointPolicy = (scope: string) => string | undefined;
+/**
+ * The checkpoint segment a node's scope belongs to, or undefined (its activations are kept). `keepOps`: ops
+ * whose outputs are kept even inside a segment, so the backward reads them instead of recomputing them.
+ */
+export type CheckpointPolicy = ((scope: string) => string | undefined) & { keepOps?: ReadonlySet<string> };
 
 /**
  * A policy from a scope pattern: the segment is the pattern's first match, so every module instance
- * the pattern names is its own segment.
- * @example checkpointScopes(/^(input_blocks\.\d+\.\d+|middle_block\.\d+|output_blocks\.\d+\.\d+)/)
+ * the pattern names is its own segment; `keepOps` are never recomputed (see CheckpointPolicy).
+ * @example checkpointScopes(/^(input_blocks\.\d+|middle_block|output_blocks\.\d+)/, ['Conv'])
  */
-export function checkpointScopes(pattern: RegExp): CheckpointPolicy {
-  return (scope) => pattern.exec(scope)?.[0];
+export function checkpointScopes(pattern: RegExp, keepOps: readonly OpKind[] = []): CheckpointPolicy {
+  return Object.assign((scope: string) => pattern.exec(scope)?.[0], { keepOps: new Set<string>(keepOps) });
 }
 
 /** One segment's recomputed copies, all downstream of a gate on the gradients that reach the segment. */
 class Segment {
   private readonly copies = new Map<number, Node>();
+  private readonly kept = new Map<number, Node>();
   /** Whether graph Inputs are gated too: only when no op output enters the segment (see `copy`). */
   private readonly gateInputs: boolean;
 
@@ -62,7 +66,14 @@ class Segment {
    * and graph Inputs are shared: ORT keeps them for the whole run, and gating a packed-parameter Input
    * would copy all of it. A segment fed only by Inputs gates them, or its copy would intern to the forward.
    */
-  copy(n: Node): Node {
+  copy(n: Node, asInput = false): Node {
+    // A kept op's output is read where the segment's recomputed nodes consume it; the VJP rule of the op
+    // itself still gets a copy (its inputs and attributes), which the DCE drops where no gradient reads it.
+    if (asInput && this.policy.keepOps?.has(n.op) && !this.outside(n)) {
+      const kept = this.kept.get(n.id) ?? gateOn(this.g, n, this.deps);
+      this.kept.set(n.id, kept);
+      return kept;
+    }
     const done = this.copies.get(n.id);
     if (done) return done;
     let out: Node;
@@ -70,7 +81,7 @@ class Segment {
     if (!isFloat(n.dtype) || (leaf && (n.op !== 'Input' || !this.gateInputs))) out = n;
     else if (this.outside(n)) out = gateOn(this.g, n, this.deps);
     else {
-      const inputs = n.inputs.map((i) => this.copy(i));
+      const inputs = n.inputs.map((i) => this.copy(i, true));
       out = this.g.scope(n.scope, () => this.g.op(n.op as OpKind, inputs, n.attrs));
     }
     this.copies.set(n.id, out);

@@ -48,6 +48,27 @@ describe('gradCheckpointed', () => {
     expect(recomputed.every((s) => dependsOn(s, dOut))).toBe(true);
   });
 
+  it('keeps the outputs of keepOps instead of recomputing them, with the same gradients', () => {
+    const { g, loss, lora } = buildStack(SMALL);
+    const plain = grad(g, loss, lora);
+    const full = gradCheckpointed(g, loss, lora, { checkpoint: BLOCKS });
+    const keepConv = gradCheckpointed(g, loss, lora, {
+      checkpoint: checkpointScopes(/^block\.\d+/, ['Conv']),
+    });
+    expect(verify([loss, ...keepConv])).toEqual([]);
+    const feeds = feedsFor([loss]);
+    const want = evaluate(plain, feeds);
+    evaluate(keepConv, feeds).forEach((v, i) =>
+      expect(relErr(v.data as Float32Array, want[i].data as Float32Array)).toBeLessThan(1e-6),
+    );
+    // Full recompute runs every conv twice, keepOps once; both still recompute the softmaxes.
+    const convs = (ns: Node[]) => liveOrder(ns).filter((n) => n.op === 'Conv').length;
+    expect(convs(full)).toBe(2 * convs(plain));
+    expect(convs(keepConv)).toBe(convs(plain));
+    const softmaxes = (ns: Node[]) => liveOrder(ns).filter((n) => n.op === 'Softmax').length;
+    expect(softmaxes(keepConv)).toBe(softmaxes(full));
+  });
+
   it('gates graph Inputs only for a segment that no op output enters (block 0 here)', () => {
     const { g, loss, lora } = buildStack(SMALL);
     const ckpt = gradCheckpointed(g, loss, lora, { checkpoint: BLOCKS });
