@@ -1,20 +1,15 @@
 // The one way jobs open a model: the device chosen once with its session options, a base model opened for
 // training (checkpoint, tokenizer from the cache), a renderable model, and the Start screen's refusal of a LoRA.
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseCompute, openBaseModel, openRenderModel, renderModelOf } from '../../src-main/jobs/open-model';
-import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
-import { BPE_PATH } from '../fixtures/tokenizer';
+import { tinyWorkspace } from '../fixtures/tiny-workspace';
 
 let dir = '';
 let paths: Record<string, string> = {};
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tessera-open-model-'));
-  paths = await makeTinyCheckpoints(join(dir, 'm'));
-  await mkdir(join(dir, 'cache'));
-  await copyFile(BPE_PATH, join(dir, 'cache', 'bpe_simple_vocab_16e6.txt.gz'));
+  ({ dir, paths } = await tinyWorkspace('open-model', { cache: true }));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
@@ -10,8 +9,7 @@ import { resolveConfig } from '../../src-main/train/config';
 import { runTrainJob } from '../../src-main/jobs/train-job';
 import type { TrainJobSpec, WorkerMessage } from '../../src-main/api/worker-messages';
 import { readMetrics } from '../../src-main/train/metrics';
-import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
-import { BPE_PATH } from '../fixtures/tokenizer';
+import { tinyWorkspace } from '../fixtures/tiny-workspace';
 
 let dir = '';
 let paths: Record<string, string> = {};
@@ -39,11 +37,8 @@ async function dataset(at: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tessera-job-'));
-  paths = await makeTinyCheckpoints(join(dir, 'm'));
+  ({ dir, paths } = await tinyWorkspace('job', { cache: true }));
   await dataset(join(dir, 'data'));
-  await mkdir(join(dir, 'cache'));
-  await copyFile(BPE_PATH, join(dir, 'cache', 'bpe_simple_vocab_16e6.txt.gz'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

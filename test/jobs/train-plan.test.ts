@@ -1,19 +1,15 @@
 // The plan checks every front door runs (the app's services and `tessera train`): full paths only, a request
 // planned against the tiny model and the Ink dataset, and a plan with problems refused in the plan's own words.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { absolutePath, assertPlanned, planTraining } from '../../src-main/jobs/train-plan';
-import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
-import { writeInkDataset } from '../fixtures/ink-dataset';
+import { tinyWorkspace } from '../fixtures/tiny-workspace';
 
 let dir = '';
 let paths: Record<string, string> = {};
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tessera-train-plan-'));
-  paths = await makeTinyCheckpoints(join(dir, 'm'));
-  await writeInkDataset(join(dir, 'data'));
+  ({ dir, paths } = await tinyWorkspace('train-plan', { dataset: true }));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -1,21 +1,16 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src-main/cli/main';
 import { readPngText } from '../../../src-main/formats/png-text';
 import type { CliIo } from '../../../src-main/cli/io';
-import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
-import { BPE_PATH } from '../../fixtures/tokenizer';
+import { tinyWorkspace } from '../../fixtures/tiny-workspace';
 
 let dir = '';
 let paths: Record<string, string> = {};
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tessera-cli-compare-'));
-  paths = await makeTinyCheckpoints(join(dir, 'm'));
-  await mkdir(join(dir, 'cache'));
-  await copyFile(BPE_PATH, join(dir, 'cache', 'bpe_simple_vocab_16e6.txt.gz'));
+  ({ dir, paths } = await tinyWorkspace('cli-compare', { cache: true }));
   await writeFile(
     join(dir, 'prompts.txt'),
     '# two prompts\nink cat --w 32 --h 32 --s 2 --d 3\nink dog --n blurry --w 32 --h 32 --s 2 --d 4\n',

@@ -1,20 +1,15 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseA1111Parameters, readPngText } from '../../../src-main/formats/png-text';
 import { runCli } from '../../../src-main/cli/main';
-import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
-import { BPE_PATH } from '../../fixtures/tokenizer';
 import { memoryIo } from '../../fixtures/cli-io';
+import { tinyWorkspace } from '../../fixtures/tiny-workspace';
 
 let dir = '';
 let paths: Record<string, string> = {};
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tessera-cli-sample-'));
-  paths = await makeTinyCheckpoints(join(dir, 'm'));
-  await mkdir(join(dir, 'cache'));
-  await copyFile(BPE_PATH, join(dir, 'cache', 'bpe_simple_vocab_16e6.txt.gz'));
+  ({ dir, paths } = await tinyWorkspace('cli-sample', { cache: true }));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

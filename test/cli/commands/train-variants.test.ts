@@ -3,8 +3,7 @@
 // with every key applied and merges into it; a model refused at inspection or by the plan checks (a LoRA as the
 // base model) stops before any work.
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -17,14 +16,13 @@ import { mergeLoRA } from '../../../src-main/lora/merge';
 import { unetLoRATargets } from '../../../src-main/models/keymap/lora-names';
 import { openCheckpoint } from '../../../src-main/models/weights';
 import { injectModulesOf } from '../../../src-main/sample/checkpoint-model';
-import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
 import { BPE_PATH } from '../../fixtures/tokenizer';
+import { tinyWorkspace } from '../../fixtures/tiny-workspace';
 
 let dir = '';
 let paths: Record<string, string> = {};
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tessera-cli-variants-'));
-  paths = await makeTinyCheckpoints(join(dir, 'm'));
+  ({ dir, paths } = await tinyWorkspace('cli-variants'));
   await mkdir(join(dir, 'data'));
   const px = Buffer.from(Array.from({ length: 64 * 64 * 3 }, (_, i) => (90 + i) & 255));
   await writeFile(

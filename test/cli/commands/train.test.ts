@@ -1,22 +1,15 @@
 // `tessera train` as users run it, in a child process: a run killed with SIGKILL mid-way and started again
 // ends with the same adapter weights as a run that was never interrupted.
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTinyCheckpoints } from '../../../scripts/make-tiny-checkpoints';
-import { BPE_PATH } from '../../fixtures/tokenizer';
-import { writeInkDataset } from '../../fixtures/ink-dataset';
+import { tinyWorkspace } from '../../fixtures/tiny-workspace';
 
 let dir = '';
 let paths: Record<string, string> = {};
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tessera-cli-train-'));
-  paths = await makeTinyCheckpoints(join(dir, 'm'));
-  await writeInkDataset(join(dir, 'data'));
-  await mkdir(join(dir, 'cache'));
-  await copyFile(BPE_PATH, join(dir, 'cache', 'bpe_simple_vocab_16e6.txt.gz'));
+  ({ dir, paths } = await tinyWorkspace('cli-train', { cache: true, dataset: true }));
   // The same run as the flags below, as a CONFIG.toml (paths relative to the file).
   await writeFile(
     join(dir, 'straight.toml'),
