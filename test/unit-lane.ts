@@ -36,7 +36,7 @@ export const UNIT_LANE: Readonly<Record<string, '*' | readonly string[]>> = {
   'test/engine/onnx': ['proto', 'weight-placement'],
   'test/engine/passes': ['dce', 'fold'],
   'test/engine/runtime': ['errors', 'tensor-io'],
-  'test/formats': ['atomic-write', 'tfevents'],
+  'test/formats': ['atomic-write', 'remembered-digest', 'tfevents'],
   'test/formats/safetensors': ['header', 'read', 'write'],
   'test/lora': [
     'adapter-weights',

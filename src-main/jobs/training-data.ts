@@ -60,7 +60,7 @@ export async function prepareTrainingData(
     scan.items.map((i) => ({ path: i.path })),
     {
       dir: join(where.cacheDir, 'latents'),
-      modelId: await vae.encoderIdentity(),
+      modelId: await vae.encoderIdentity(where.cacheDir),
       encoder: vae,
       settings: { bucket: bucketConfigFor(config.resolution), flip: config.flip },
       onProgress: (p) => report.stage('Encoding images', p.done, p.total),

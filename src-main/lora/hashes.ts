@@ -3,9 +3,8 @@
 // Facts: docs/reference/lora-formats.md#hashes, #modelspec; kohya train_util / A1111 modules/hashes.py.
 
 import { createHash, type Hash } from 'node:crypto';
-import { mkdir, open, readFile, realpath, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../formats/atomic-write';
+import { open, realpath } from 'node:fs/promises';
+import { fileStateKey, rememberedDigest } from '../formats/remembered-digest';
 import type { TensorToWrite } from '../formats/safetensors';
 
 const CHUNK = 1 << 20;
@@ -94,17 +93,7 @@ export async function fileSha256(path: string): Promise<string> {
  */
 export async function cachedFileSha256(path: string, cacheDir: string): Promise<string> {
   const real = await realpath(path);
-  const st = await stat(real);
-  const id = createHash('sha256')
-    .update(JSON.stringify({ real, size: st.size, mtime: st.mtimeMs }))
-    .digest('hex');
-  const entry = join(cacheDir, 'hashes', `${id.slice(0, 32)}.sha256`);
-  const known = await readFile(entry, 'utf8').catch(() => '');
-  if (/^[0-9a-f]{64}$/.test(known)) return known;
-  const full = await fileSha256(real);
-  await mkdir(dirname(entry), { recursive: true });
-  await writeFileAtomic(entry, full);
-  return full;
+  return rememberedDigest(cacheDir, await fileStateKey([real]), '.sha256', () => fileSha256(real));
 }
 
 /** A1111 checkpoint shorthash: the first 10 hex of the full-file sha256. @example a1111ShortHash(full) */

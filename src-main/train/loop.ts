@@ -195,14 +195,13 @@ async function accumulate(
     const result = await run.step.run(await microBatchFeeds(run, step * accum + m, lossScale), params);
     loss += result.loss / accum;
     if (result.allFinite === false) allFinite = false;
+    // One micro-batch (the usual case): its gradients are the step's, and they are fresh arrays, so no copy.
+    if (accum === 1) return result;
     for (const [name, g] of result.grads) {
-      const acc = sum.get(name);
-      if (!acc)
-        sum.set(
-          name,
-          Float32Array.from(g, (v) => v / accum),
-        );
-      else for (let i = 0; i < g.length; i++) acc[i] += g[i] / accum;
+      let acc = sum.get(name);
+      if (!acc) sum.set(name, (acc = new Float32Array(g.length)));
+      // A plain loop: Float32Array.from with a mapper costs a call per element (~0.3 s per SD1.5 step).
+      for (let i = 0; i < g.length; i++) acc[i] += g[i] / accum;
     }
   }
   return { loss, grads: sum, allFinite };

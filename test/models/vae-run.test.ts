@@ -1,6 +1,6 @@
 // The VAE on ONNX Runtime: tiny checkpoints in both layouts, agreement with the interpreter, seeded sampling and
 // tiled decode.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +134,23 @@ describe('VAE on ORT', () => {
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     expect(await folder.encoderIdentity()).toBe(id);
     expect(await other.encoderIdentity()).not.toBe(id);
+  });
+
+  it('remembers the encoder identity under a cache folder until the checkpoint file changes', async () => {
+    const vae = await load('tiny-sd1');
+    const id = await vae.encoderIdentity();
+    const remember = join(dir, 'remember');
+    expect(await vae.encoderIdentity(remember)).toBe(id);
+    const [entry] = await readdir(join(remember, 'hashes'));
+    expect(entry).toMatch(/\.vae-encoder$/);
+    // The entry is what a second run reads instead of hashing the weights again.
+    const planted = 'ab'.repeat(32);
+    await writeFile(join(remember, 'hashes', entry), planted);
+    expect(await vae.encoderIdentity(remember)).toBe(planted);
+    // Rewriting the checkpoint (a new mtime) makes the remembered value stale: the weights are hashed again.
+    const later = new Date(Date.now() + 5000);
+    await utimes(paths['tiny-sd1'], later, later);
+    expect(await vae.encoderIdentity(remember)).toBe(id);
   });
 });
 
