@@ -23,6 +23,7 @@ import { planTargets } from '../src-main/lora/plan';
 import { FAMILIES, type FamilyId } from '../src-main/models/families';
 import { buildUNet } from '../src-main/models/unet';
 import { componentOf, openCheckpoint } from '../src-main/models/weights';
+import { groupLive, simulateLiveness } from '../src-main/engine/passes/liveness';
 import { buildStepGraph, UNET_BLOCK_SEGMENTS } from '../src-main/train/step-graph';
 import { makeTinyCheckpoints } from './make-tiny-checkpoints';
 import { randomCheckpoint } from './random-checkpoint';
@@ -59,6 +60,20 @@ async function unetFile(family: FamilyId): Promise<string> {
 }
 
 const rss = () => process.memoryUsage().rss;
+
+/**
+ * Anonymous resident memory of this process (Linux RssAnon; 0 elsewhere): what activations and workspace take,
+ * without the checkpoint's file-backed pages. ORT's arena keeps what a run grew to, so after the runs it is
+ * the peak.
+ */
+function rssAnon(): number {
+  try {
+    const m = /^RssAnon:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
 
 /** Feeds for every input of a session with static shapes (LoRA A small, B zero, data waves). */
 function feedsFor(s: Session, given: Record<string, TensorValue>): Record<string, Feed> {
@@ -147,6 +162,9 @@ async function measureStep(c: StepCase): Promise<void> {
   const session = await Session.create({ bytes: m.bytes, ...(m.baseDir ? { baseDir: m.baseDir } : {}) });
   lap('session');
   const afterCreate = rss();
+  const anonBefore = rssAnon();
+  const sim = simulateLiveness(built.outputs, built.outputs.loss);
+  const simGroups = groupLive(sim.live, (x) => `${x.phase} ${x.node.op}`).slice(0, 4);
   const data = stepFeeds(cfg, c.latent);
   const feeds = feedsFor(session, data);
   const before = usage();
@@ -155,6 +173,7 @@ async function measureStep(c: StepCase): Promise<void> {
   const firstRun = usage(before);
   await session.run(feeds);
   lap('run2');
+  const anonRun = rssAnon() - anonBefore;
   let preview: Session | null = null;
   const times: number[] = [];
   for (let i = 0; i < c.steps; i++) {
@@ -192,13 +211,19 @@ async function measureStep(c: StepCase): Promise<void> {
       weightsBytes,
       disk: bytesUnder(cacheDir) - diskBefore,
       hasPreview: preview !== null,
+      anonRun,
+      simPeak: sim.peakBytes,
+      simGroups: simGroups
+        .map((x) => `${x.group} ${(x.bytes / 2 ** 20).toFixed(0)} MiB (${x.count})`)
+        .join(', '),
       run1Faults: firstRun.faults,
       run1System: firstRun.system,
     }),
   );
 }
 
-type Measured = Record<string, number>;
+/** A case's figures (numbers, plus the simulated table's text in `simGroups`). */
+type Measured = Record<string, number> & { simGroups: string };
 
 /** Minor page faults and system CPU seconds since `since` (or since the process started). */
 function usage(since?: { faults: number; system: number }): { faults: number; system: number } {
@@ -249,7 +274,7 @@ async function child(args: string[]): Promise<Measured> {
   }, 250);
   try {
     const { stdout } = await p;
-    return { ...(JSON.parse(stdout.trim().split('\n').pop()!) as Measured), peakPss };
+    return { ...JSON.parse(stdout.trim().split('\n').pop()!), peakPss } as Measured;
   } finally {
     clearInterval(timer);
   }
@@ -259,20 +284,22 @@ const s1 = (v: number) => `${v.toFixed(1)} s`;
 const gib = (v: number) => `${(v / GiB).toFixed(2)} GiB`;
 
 function stepLines(c: StepCase, r: Measured, plain?: Measured): string[] {
-  const act = r.peakPss - r.base - r.weightsBytes;
+  const mib = (v: number) => `${(v / 2 ** 20).toFixed(0)} MiB`;
   const lines = [
     `  ${c.name}: step ${r.median.toFixed(2)} s · first step ${s1(r.first)} · peak RSS ${gib(r.peak)} · peak Pss ${gib(r.peakPss)} (${r.nodes} ONNX nodes)`,
     `    time to first step: open ${s1(r.open)} · graph ${s1(r.build)} · autodiff+passes ${s1(r.autodiff)} · ` +
       `weight mapping ${s1(r.weights)} · emission ${s1(r.emit)} · session ${s1(r.session)} · first run ${s1(r.run1)} (second ${s1(r.run2)}; ` +
       `the first took ${Math.round(r.run1Faults / 1000)}k page faults and ${s1(r.run1System)} of system time)`,
     `    memory: weights read in place ${gib(r.weightsBytes)} (file-backed, shared) · process before ${gib(r.base)} · ` +
-      `after session ${gib(r.afterCreate)} · activations + workspace ${gib(act)} · disk written ${(r.disk / 2 ** 20).toFixed(1)} MiB`,
+      `after session ${gib(r.afterCreate)} (graph and session structures) · activations + workspace ${gib(r.anonRun)} ` +
+      `(anonymous memory the runs add) · disk written ${(r.disk / 2 ** 20).toFixed(1)} MiB`,
+    `    simulated in ORT's run order (passes/liveness.ts): activations peak ${mib(r.simPeak)}; live at the peak: ${r.simGroups}`,
   ];
   if (plain) {
-    const plainAct = plain.peakPss - plain.base - plain.weightsBytes;
     if (c.checkpointing)
       lines.push(
-        `    gradient checkpointing: activations −${(100 * (1 - act / plainAct)).toFixed(0)}%, step +${(100 * (r.median / plain.median - 1)).toFixed(0)}%`,
+        `    gradient checkpointing: activations + workspace −${(100 * (1 - r.anonRun / plain.anonRun)).toFixed(0)}% ` +
+          `(simulated activations −${(100 * (1 - r.simPeak / plain.simPeak)).toFixed(0)}%), step +${(100 * (r.median / plain.median - 1)).toFixed(0)}%`,
       );
     if (c.previews)
       lines.push(

@@ -34,7 +34,7 @@ export const UNIT_LANE: Readonly<Record<string, '*' | readonly string[]>> = {
   'test/engine/autodiff': '*',
   'test/engine/graph': '*',
   'test/engine/onnx': ['proto', 'weight-placement'],
-  'test/engine/passes': ['dce', 'fold'],
+  'test/engine/passes': ['dce', 'fold', 'liveness'],
   'test/engine/runtime': ['errors', 'tensor-io'],
   'test/formats': ['atomic-write', 'remembered-digest', 'tfevents'],
   'test/formats/safetensors': ['header', 'read', 'write'],
