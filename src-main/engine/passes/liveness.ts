@@ -15,7 +15,7 @@ const ALIASES = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Flatten', 'Identity
 const LEAVES = new Set(['Input', 'Param', 'Constant']);
 
 /**
- * The order ORT's CPU provider runs a graph in by default (GraphViewer over Graph::ReverseDFSFrom): a
+ * The order ORT's CPU provider runs a graph in by default (docs/reference/ort-notes.md#the-default-run-order): a
  * depth-first walk up the inputs from every node nobody consumes, leaves taken last-first and inputs
  * highest-index-first, each node run once all its inputs have run. Node indices are our emission order (id).
  * @example const order = ortRunOrder(Object.values(built.outputs))
