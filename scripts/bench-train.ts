@@ -24,6 +24,8 @@ import { FAMILIES, type FamilyId } from '../src-main/models/families';
 import { buildUNet } from '../src-main/models/unet';
 import { componentOf, openCheckpoint } from '../src-main/models/weights';
 import { groupLive, simulateLiveness } from '../src-main/engine/passes/liveness';
+import { DEFAULT_CONFIG } from '../src-main/train/config';
+import { createOptimizer } from '../src-main/train/optim/index';
 import { buildStepGraph, UNET_BLOCK_SEGMENTS } from '../src-main/train/step-graph';
 import { makeTinyCheckpoints } from './make-tiny-checkpoints';
 import { randomCheckpoint } from './random-checkpoint';
@@ -195,6 +197,27 @@ async function measureStep(c: StepCase): Promise<void> {
     times.push((performance.now() - s) / 1000);
   }
   times.sort((a, b) => a - b);
+  // The host side of an optimizer step on the CPU provider: AdamW in TypeScript over every LoRA matrix.
+  const optimizer = createOptimizer({ ...DEFAULT_CONFIG, optimizer: 'adamw' });
+  const params = new Map(
+    built.params
+      .flatMap((p) => [p.down, p.up])
+      .map((n, i) => [
+        String(i),
+        wave(
+          n.shape.reduce<number>((a, d) => a * (d as number), 1),
+          0.01,
+          0.05,
+        ),
+      ]),
+  );
+  const grads = new Map([...params].map(([k, v]) => [k, v.map((x) => x * 0.1)]));
+  const updates: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s = performance.now();
+    optimizer.step(params, grads, 1e-4);
+    updates.push((performance.now() - s) / 1000);
+  }
   const weightsBytes = weightRequests(built.outputs).reduce(
     (a, w) => a + (w.param.byteEnd - w.param.byteStart),
     0,
@@ -212,6 +235,8 @@ async function measureStep(c: StepCase): Promise<void> {
       disk: bytesUnder(cacheDir) - diskBefore,
       hasPreview: preview !== null,
       anonRun,
+      hostUpdate: updates.sort((a, b) => a - b)[1],
+      loraParams: [...params.values()].reduce((a, v) => a + v.length, 0),
       simPeak: sim.peakBytes,
       simGroups: simGroups
         .map((x) => `${x.group} ${(x.bytes / 2 ** 20).toFixed(0)} MiB (${x.count})`)
@@ -293,6 +318,8 @@ function stepLines(c: StepCase, r: Measured, plain?: Measured): string[] {
     `    memory: weights read in place ${gib(r.weightsBytes)} (file-backed, shared) · process before ${gib(r.base)} · ` +
       `after session ${gib(r.afterCreate)} (graph and session structures) · activations + workspace ${gib(r.anonRun)} ` +
       `(anonymous memory the runs add) · disk written ${(r.disk / 2 ** 20).toFixed(1)} MiB`,
+    `    host update (AdamW in TypeScript over ${(r.loraParams / 1e6).toFixed(2)}M LoRA values): ${(r.hostUpdate * 1000).toFixed(0)} ms, ` +
+      `${((100 * r.hostUpdate) / (r.median + r.hostUpdate)).toFixed(1)}% of the step`,
     `    simulated in ORT's run order (passes/liveness.ts): activations peak ${mib(r.simPeak)}; live at the peak: ${r.simGroups}`,
   ];
   if (plain) {
