@@ -105,9 +105,9 @@ export class RuntimeLoRA implements Adapter {
     const m = this.modules.get(g.scopeName);
     if (!m || m.target.conv1x1) return undefined;
     const { down, up } = this.inputsFor(g, m);
-    const h = g.matmul(g.cast(x, 'f32'), g.transpose(down, [1, 0])); // [..., rank]
+    const h = this.scaled(g, m, g.matmul(g.cast(x, 'f32'), g.transpose(down, [1, 0]))); // [..., rank]
     const delta = g.matmul(h, g.transpose(up, [1, 0])); // [..., out]
-    return g.add(nn.linearPlain(g, x, weight, bias), g.cast(this.scaled(g, m, delta), x.dtype));
+    return g.add(nn.linearPlain(g, x, weight, bias), g.cast(delta, x.dtype));
   }
 
   conv2d(g: Graph, x: Node, weight: Node, bias: Node | undefined, o: Conv2dOpts): Node | undefined {
@@ -116,9 +116,10 @@ export class RuntimeLoRA implements Adapter {
     if (!isPointwise(weight, o)) throw new Error(`${g.scopeName}: LoRA target is 1×1 but the conv is not`);
     const { down, up } = this.inputsFor(g, m);
     const { rank, target } = m;
-    const h = g.conv(g.cast(x, 'f32'), g.reshape(down, [rank, target.inFeatures, 1, 1])); // [N, rank, H, W]
+    const low = g.conv(g.cast(x, 'f32'), g.reshape(down, [rank, target.inFeatures, 1, 1]));
+    const h = this.scaled(g, m, low); // [N, rank, H, W]
     const delta = g.conv(h, g.reshape(up, [target.outFeatures, rank, 1, 1])); // [N, out, H, W]
-    return g.add(nn.conv2dPlain(g, x, weight, bias, o), g.cast(this.scaled(g, m, delta), x.dtype));
+    return g.add(nn.conv2dPlain(g, x, weight, bias, o), g.cast(delta, x.dtype));
   }
 
   /** Feeds for the A/B Inputs (and `lora.scale`) from an adapter holding every created module. */
@@ -177,9 +178,17 @@ export class RuntimeLoRA implements Adapter {
     return made;
   }
 
-  private scaled(g: Graph, m: InjectModule, delta: Node): Node {
+  /**
+   * `strength·alpha/rank` applied to the rank-wide A·x rather than to the full-width B·A·x (PEFT's order). For
+   * a power-of-two factor (kohya's usual alpha/rank, and 1) the bits are the same; otherwise they differ by
+   * rounding. What it buys: the backward's scaled gradient is rank-wide, not a full activation that ORT keeps
+   * alive between its two consumers (up to 0.7 GiB at the peak of a checkpointed SDXL step), and a factor of
+   * exactly 1 costs no op at all.
+   */
+  private scaled(g: Graph, m: InjectModule, h: Node): Node {
     const { strength = 1 } = this.options;
-    const s = g.mul(delta, (m.alpha / m.rank) * (strength === 'input' ? 1 : strength));
+    const factor = (m.alpha / m.rank) * (strength === 'input' ? 1 : strength);
+    const s = factor === 1 ? h : g.mul(h, factor);
     return strength === 'input' ? g.mul(s, g.input(LORA_SCALE_INPUT, 'f32', [])) : s;
   }
 }
