@@ -1,12 +1,19 @@
 // A rough device-memory estimate for a training run, shown before it starts. Weights and LoRA state are
-// counted exactly; activations are scaled from what `npm run bench train` measured for the SD1.5 UNet
-// (rank 16, 32×32 latents, batch 1, f32, weights read in place: peak 4.30 GiB with 3.2 GiB of weights and
-// 0.95 GiB of activations and workspace; 3.94 GiB and 0.58 GiB with checkpointing).
+// counted exactly; activations follow what `npm run bench train` and the same step at 512 px measured for the
+// SD1.5 UNet (rank 16, batch 1, f32, weights read in place, anonymous memory a run adds): 0.84 GiB at 256 px
+// and 6.4 GiB at 512 px without checkpointing, 0.47 and 3.2 GiB with it. Attention maps grow with the square
+// of the latent pixels, so the fit has a linear and a quadratic term.
 
 import type { TrainConfig } from './config';
 
-/** Activation + gradient bytes per latent pixel per image at f32, measured for SD1.5 (see above). */
-const SD15_ACTIVATION_BYTES_PER_LATENT_PX = { plain: 1.0e6, checkpointed: 0.61e6 };
+/**
+ * Activation + workspace bytes per image at f32 for SD1.5 as `perPx·px + perPx2·px²` (px = latent pixels),
+ * fitted exactly through the two measurements above.
+ */
+const SD15_ACTIVATIONS = {
+  plain: { perPx: 6.13e5, perPx2: 262 },
+  checkpointed: { perPx: 3.76e5, perPx2: 114 },
+};
 /** UNet parameters of SD1.5; other UNets are scaled by their parameter count (a coarse, stated proxy). */
 const SD15_UNET_PARAMS = 859_520_964;
 
@@ -20,16 +27,14 @@ export interface MemoryEstimateInput {
 /**
  * Bytes the training step needs on the device: frozen UNet weights, LoRA parameters, gradients and optimizer
  * state (fp32), and activations for the largest bucket (resolution²).
- * @example estimateTrainingMemory({ unetParams: 859_520_964, loraParams: 3_188_736, config }) // ≈ 7.6e9 at 512 px
+ * @example estimateTrainingMemory({ unetParams: 859_520_964, loraParams: 3_188_736, config }) // ≈ 10.4e9 at 512 px
  */
 export function estimateTrainingMemory({ unetParams, loraParams, config }: MemoryEstimateInput): number {
   const weightBytes = config.precision === 'fp16' ? 2 : 4;
   const latentPx = (config.resolution / 8) ** 2;
-  const perPx = config.gradientCheckpointing
-    ? SD15_ACTIVATION_BYTES_PER_LATENT_PX.checkpointed
-    : SD15_ACTIVATION_BYTES_PER_LATENT_PX.plain;
-  const activations =
-    perPx * latentPx * config.batchSize * (unetParams / SD15_UNET_PARAMS) * (weightBytes / 4);
+  const fit = config.gradientCheckpointing ? SD15_ACTIVATIONS.checkpointed : SD15_ACTIVATIONS.plain;
+  const perImage = fit.perPx * latentPx + fit.perPx2 * latentPx ** 2;
+  const activations = perImage * config.batchSize * (unetParams / SD15_UNET_PARAMS) * (weightBytes / 4);
   const optimizerSlots = config.optimizer === 'prodigy' ? 4 : 2;
   return unetParams * weightBytes + loraParams * 4 * (2 + optimizerSlots) + activations;
 }

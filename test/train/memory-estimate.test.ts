@@ -16,15 +16,18 @@ describe('estimateTrainingMemory', () => {
     expect(at256 / 2 ** 30).toBeGreaterThan(3.9);
     expect(at256 / 2 ** 30).toBeLessThan(4.4); // bench: 4.30 GiB peak RSS for the whole process
     const at512 = estimateTrainingMemory({ ...sd15, config: { ...base, resolution: 512 } });
-    expect(at512 - at256).toBeGreaterThan(3e9); // 4× the activations (weights stay)
+    // Attention maps grow with the square of the latent pixels: 512 px measured 6.4 GiB of activations.
+    expect((at512 - at256) / 2 ** 30).toBeGreaterThan(5.3);
+    expect(at512 / 2 ** 30).toBeGreaterThan(9.2);
+    expect(at512 / 2 ** 30).toBeLessThan(10.2); // 3.2 GiB of weights + 6.4 GiB measured
     expect(
       estimateTrainingMemory({ ...sd15, config: { ...base, gradientCheckpointing: true } }),
     ).toBeLessThan(at256);
     expect(estimateTrainingMemory({ ...sd15, config: { ...base, precision: 'fp16' } })).toBeLessThan(
       at256 * 0.6,
     );
-    // a second image adds its activations (about 1 GB at 256 px)
+    // a second image adds its activations (about 0.9 GB at 256 px)
     const batch2 = estimateTrainingMemory({ ...sd15, config: { ...base, batchSize: 2 } });
-    expect(batch2 - at256).toBeGreaterThan(0.9e9);
+    expect(batch2 - at256).toBeGreaterThan(0.85e9);
   });
 });
