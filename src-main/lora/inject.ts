@@ -181,9 +181,8 @@ export class RuntimeLoRA implements Adapter {
   /**
    * `strength·alpha/rank` applied to the rank-wide A·x rather than to the full-width B·A·x (PEFT's order). For
    * a power-of-two factor (kohya's usual alpha/rank, and 1) the bits are the same; otherwise they differ by
-   * rounding. What it buys: the backward's scaled gradient is rank-wide, not a full activation that ORT keeps
-   * alive between its two consumers (up to 0.7 GiB at the peak of a checkpointed SDXL step), and a factor of
-   * exactly 1 costs no op at all.
+   * rounding. What it buys: the scaling and its gradient touch a rank-wide tensor instead of a full-width one
+   * in the forward and the backward, and a factor of exactly 1 costs no op at all.
    */
   private scaled(g: Graph, m: InjectModule, h: Node): Node {
     const { strength = 1 } = this.options;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate64, type Feeds } from '../../src-main/engine';
+import { evaluate64, liveOrder, type Feeds, type Node } from '../../src-main/engine';
 import { planTargets } from '../../src-main/lora/plan';
 import { FAMILIES, type FamilyConfig } from '../../src-main/models/families';
 import { noiseTables } from '../../src-main/train/noise-schedule';
@@ -152,6 +152,19 @@ describe('buildStepGraph', () => {
     );
     a.forEach((x, k) => x.data.forEach((v, i) => expect(b[k].data[i]).toBeCloseTo(v, 12)));
     expect(ckpt.graph.nodes.length).toBeGreaterThan(plain.graph.nodes.length); // the recomputed copies
+  });
+
+  it("hands out each LoRA gradient only after the next module's, so ORT finishes them in backward order", () => {
+    const step = buildStepGraph(options(FAMILIES['tiny-sd1']));
+    const outs = step.params.flatMap((p) => [
+      step.outputs[gradName(p.names.down)],
+      step.outputs[gradName(p.names.up)],
+    ]);
+    expect(outs.length).toBeGreaterThan(2);
+    const dependsOn = (n: Node, dep: Node) => liveOrder([n]).some((m) => m.id === dep.id);
+    outs.slice(0, -1).forEach((out, i) => expect(dependsOn(out, outs[i + 1])).toBe(true));
+    // and never the other way round: the last module's gradient needs no other gradient output
+    expect(outs.slice(0, -1).some((out) => dependsOn(outs.at(-1)!, out))).toBe(false);
   });
 
   it('accepts f32 timesteps', () => {
