@@ -40,6 +40,8 @@ export interface TrainConfig {
   seed: number;
   precision: Precision;
   gradientCheckpointing: boolean;
+  /** Recompute each attention core in the backward instead of keeping its maps (memory-efficient attention). */
+  recomputeAttention: boolean;
   /** Save a resumable checkpoint every N optimizer steps (0: only at the end). */
   saveEverySteps: number;
   /** Also save one at the end of every N epochs (0: off). */

@@ -14,7 +14,13 @@ import { DeviceTrainer } from '../train/device-state';
 import type { StepRunner } from '../train/loop';
 import type { Tensors } from '../train/optim/index';
 import { streamRng } from '../random';
-import { STEP_INPUTS, UNET_BLOCK_SEGMENTS, type StepGraphOptions, type StepShape } from '../train/step-graph';
+import {
+  ATTENTION_CORE_SEGMENTS,
+  STEP_INPUTS,
+  UNET_BLOCK_SEGMENTS,
+  type StepGraphOptions,
+  type StepShape,
+} from '../train/step-graph';
 import { compileTrainStep, type TrainStep } from '../train/train-step';
 import type { JobCompute } from './open-model';
 
@@ -144,6 +150,12 @@ export async function trainSteps(
   };
 }
 
+/** What the backward recomputes: whole blocks (checkpointing, which includes attention), attention cores, or nothing. */
+function recomputePolicy(config: TrainConfig): Pick<StepGraphOptions, 'checkpoint'> {
+  if (config.gradientCheckpointing) return { checkpoint: UNET_BLOCK_SEGMENTS };
+  return config.recomputeAttention ? { checkpoint: ATTENTION_CORE_SEGMENTS } : {};
+}
+
 /** The step graph of the run without its batch shape: UNet with the LoRA, loss weighting, checkpointing, precision. */
 function stepGraphOptions(
   ckpt: OpenedCheckpoint,
@@ -158,7 +170,7 @@ function stepGraphOptions(
     denoiser: (g, inputs) => buildUNet(g, family.unet, unetWeights, inputs),
     minSnrGamma: config.minSnrGamma,
     noiseOffset: config.noiseOffset,
-    ...(config.gradientCheckpointing ? { checkpoint: UNET_BLOCK_SEGMENTS } : {}),
+    ...recomputePolicy(config),
     ...(config.precision === 'fp16' ? { precision: 'f16' as const } : {}),
   };
 }

@@ -18,6 +18,9 @@ const RESUMABLE_CHANGES: readonly (keyof TrainConfig)[] = [
   'saveEveryEpochs',
   'sampleEverySteps',
   'saveDtype',
+  // Memory settings recompute the same values: a run that ran out of memory can resume with them on.
+  'gradientCheckpointing',
+  'recomputeAttention',
 ];
 
 export interface LoopCounters {

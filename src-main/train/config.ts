@@ -42,6 +42,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = {
   seed: 42,
   precision: 'fp32',
   gradientCheckpointing: false,
+  recomputeAttention: false,
   saveEverySteps: 250,
   saveEveryEpochs: 0,
   sampleEverySteps: 250,
@@ -283,6 +284,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'bool',
     label: 'Gradient checkpointing',
     help: 'Recompute activations in the backward pass: about 40% less activation memory, 10–35% slower steps.',
+  },
+  {
+    key: 'recomputeAttention',
+    group: 'Memory and saving',
+    kind: 'bool',
+    label: 'Memory-efficient attention',
+    help: 'Recompute attention maps in the backward pass instead of keeping them: at 512 px about 40% less activation memory for about 15% slower steps (at 256 px about 12% for 3%). Gradient checkpointing already includes it.',
   },
   {
     key: 'saveEverySteps',

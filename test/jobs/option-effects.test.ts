@@ -61,6 +61,11 @@ const EFFECTS = {
     same: 'recomputes activations: memory, not results',
     tolerance: 1e-5,
   },
+  recomputeAttention: {
+    change: { recomputeAttention: true },
+    same: 'recomputes the attention maps: memory, not results',
+    tolerance: 0,
+  },
   saveEverySteps: { change: { saveEverySteps: 1 }, shows: 'files' },
   saveEveryEpochs: { base: { maxSteps: 0, epochs: 2 }, change: { saveEveryEpochs: 1 }, shows: 'files' },
   sampleEverySteps: { change: { sampleEverySteps: 1 }, shows: 'samples', prompts: true },
