@@ -47,6 +47,10 @@ describe('training checkpoints', () => {
     dir = await mkdtemp(join(tmpdir(), 'tessera-ckpt-'));
     const fp = configFingerprint(resolveConfig());
     expect(configFingerprint(resolveConfig({ maxSteps: 500, saveEverySteps: 7 }))).toBe(fp);
+    // A run that ran out of memory resumes with the memory settings on: they recompute the same values.
+    expect(configFingerprint(resolveConfig({ gradientCheckpointing: true, recomputeAttention: true }))).toBe(
+      fp,
+    );
     const path = await saveTrainState(dir, state(5, fp));
     await expect(loadTrainState(path, configFingerprint(resolveConfig({ rank: 4 })))).rejects.toThrow(
       /different training settings/,
