@@ -26,7 +26,7 @@ import { componentOf, openCheckpoint } from '../src-main/models/weights';
 import { groupLive, simulateLiveness } from '../src-main/engine/passes/liveness';
 import { DEFAULT_CONFIG } from '../src-main/train/config';
 import { createOptimizer } from '../src-main/train/optim/index';
-import { buildStepGraph, UNET_BLOCK_SEGMENTS } from '../src-main/train/step-graph';
+import { ATTENTION_CORE_SEGMENTS, buildStepGraph, UNET_BLOCK_SEGMENTS } from '../src-main/train/step-graph';
 import { makeTinyCheckpoints } from './make-tiny-checkpoints';
 import { randomCheckpoint } from './random-checkpoint';
 import { stepFeeds, wave } from './step-feeds';
@@ -43,6 +43,8 @@ interface StepCase {
   family: FamilyId;
   latent: number;
   checkpointing?: boolean;
+  /** Memory-efficient attention (the recomputeAttention option): only attention cores recomputed. */
+  attention?: boolean;
   /** Also compile and run a preview UNet (runtime LoRA) between steps, as a run with previews does. */
   previews?: boolean;
   steps: number;
@@ -53,6 +55,9 @@ const STEP_CASES: StepCase[] = [
   { name: 'SD1.5 256px', family: 'sd1', latent: 32, steps: 5 },
   { name: 'SD1.5 256px ckpt', family: 'sd1', latent: 32, checkpointing: true, steps: 5 },
   { name: 'SD1.5 256px + previews', family: 'sd1', latent: 32, previews: true, steps: 5 },
+  { name: 'SD1.5 512px', family: 'sd1', latent: 64, steps: 3 },
+  { name: 'SD1.5 512px attn', family: 'sd1', latent: 64, attention: true, steps: 3 },
+  { name: 'SD1.5 512px ckpt', family: 'sd1', latent: 64, checkpointing: true, steps: 3 },
   { name: 'SDXL 512px ckpt', family: 'sdxl', latent: 64, checkpointing: true, steps: 3 },
 ];
 
@@ -153,6 +158,7 @@ async function measureStep(c: StepCase): Promise<void> {
     minSnrGamma: 5,
     packed: true,
     ...(c.checkpointing ? { checkpoint: UNET_BLOCK_SEGMENTS } : {}),
+    ...(c.attention ? { checkpoint: ATTENTION_CORE_SEGMENTS } : {}),
   });
   t.autodiff = Math.max(0, (performance.now() - at) / 1000 - t.build);
   at = performance.now();
@@ -323,9 +329,9 @@ function stepLines(c: StepCase, r: Measured, plain?: Measured): string[] {
     `    simulated in ORT's run order (passes/liveness.ts): activations peak ${mib(r.simPeak)}; live at the peak: ${r.simGroups}`,
   ];
   if (plain) {
-    if (c.checkpointing)
+    if (c.checkpointing || c.attention)
       lines.push(
-        `    gradient checkpointing: activations + workspace −${(100 * (1 - r.anonRun / plain.anonRun)).toFixed(0)}% ` +
+        `    ${c.checkpointing ? 'gradient checkpointing' : 'memory-efficient attention'}: activations + workspace −${(100 * (1 - r.anonRun / plain.anonRun)).toFixed(0)}% ` +
           `(simulated activations −${(100 * (1 - r.simPeak / plain.simPeak)).toFixed(0)}%), step +${(100 * (r.median / plain.median - 1)).toFixed(0)}%`,
       );
     if (c.previews)
@@ -448,7 +454,9 @@ export async function benchTrain(filter = ''): Promise<string[]> {
       const r = await child(['--case', c.name]);
       results.set(c.name, r);
       const plain =
-        c.checkpointing || c.previews ? results.get(c.name.replace(/ (ckpt|\+ previews)$/, '')) : undefined;
+        c.checkpointing || c.attention || c.previews
+          ? results.get(c.name.replace(/ (ckpt|attn|\+ previews)$/, ''))
+          : undefined;
       lines.push(...stepLines(c, r, plain));
     } catch (err) {
       lines.push(`  ${c.name}: failed: ${(err as Error).message.split('\n').slice(-3).join(' | ')}`);

@@ -290,7 +290,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     group: 'Memory and saving',
     kind: 'bool',
     label: 'Memory-efficient attention',
-    help: 'Recompute attention maps in the backward pass: at 512 px about 40% less activation memory, 15% slower. Checkpointing includes it.',
+    help: 'Recompute attention maps in the backward pass: at 512 px about 40% less activation memory, 5–15% slower. Checkpointing includes it.',
   },
   {
     key: 'saveEverySteps',

@@ -70,8 +70,8 @@ export const UNET_BLOCK_SEGMENTS: CheckpointPolicy = checkpointScopes(
  * Memory-efficient attention: only each attention core (`…attn1`/`…attn2`, or each query chunk of it) is
  * recomputed in the backward, from the kept Q, K and V. Its [heads, tokens, tokens] maps are the largest
  * activations a UNet keeps: five 32 MiB maps at 256 px on SD1.5, five 512 MiB maps at 512 px. Measured on the
- * SD1.5 step: 6.4 → 3.95 GiB of activations at 512 px for +16% step time (block checkpointing: 3.2 GiB, +45%);
- * 0.84 → 0.74 GiB at 256 px for +3%.
+ * SD1.5 step at 512 px (`npm run bench train`): activations 6.29 → 3.88 GiB for +4% step time (+16% in another
+ * run; block checkpointing: 3.17 GiB, +30–45%); at 256 px 0.84 → 0.74 GiB for +3%.
  */
 export const ATTENTION_CORE_SEGMENTS: CheckpointPolicy = checkpointScopes(/^.*\.attn\d+(\.q_chunk\d+)?$/);
 
