@@ -1,5 +1,5 @@
-// Where the activation memory of an emitted graph goes: a simulated run in the emitter's order (live nodes by
-// id) that allocates each op's output when it runs and frees it after its last consumer. Leaves (inputs,
+// Where the activation memory of an emitted graph goes: a simulated run, in ORT's default order or the
+// emitter's (live nodes by id), that allocates each op's output when it runs and frees it after its last consumer. Leaves (inputs,
 // weights, constants) are not counted: weights are read in place from the checkpoint.
 //
 // It is a model of ORT's CPU run, not a measurement: ORT runs its own topological order of its optimized graph
@@ -21,7 +21,12 @@ const LEAVES = new Set(['Input', 'Param', 'Constant']);
  * @example const order = ortRunOrder(Object.values(built.outputs))
  */
 export function ortRunOrder(roots: readonly Node[]): Node[] {
-  const ops = liveOrder(roots).filter((n) => !LEAVES.has(n.op));
+  return depthFirstRunOrder(liveOrder(roots));
+}
+
+/** `ortRunOrder` over the graph's live nodes, already listed. */
+function depthFirstRunOrder(live: readonly Node[]): Node[] {
+  const ops = live.filter((n) => !LEAVES.has(n.op));
   const consumed = new Set<number>();
   for (const n of ops) for (const x of n.inputs) consumed.add(x.id);
   const stack: [Node, boolean][] = ops.filter((n) => !consumed.has(n.id)).map((n) => [n, false]);
@@ -78,7 +83,7 @@ export function simulateLiveness(
 ): Liveness {
   const roots = Object.values(outputs);
   const all = liveOrder(roots);
-  const order = runOrder === 'ort' ? ortRunOrder(roots) : all;
+  const order = runOrder === 'ort' ? depthFirstRunOrder(all) : all;
   const forward = new Set(loss ? liveOrder([loss]).map((n) => n.id) : []);
   // An alias shares its source's buffer: resolve to the node that owns the bytes.
   const owner = new Map<number, Node>();
@@ -104,33 +109,35 @@ export function simulateLiveness(
       lastUse.set(o.id, Math.max(lastUse.get(o.id) ?? -1, position.get(n.id)!));
     }
   for (const r of roots) lastUse.set(ownerOf(r).id, Infinity);
+  // A buffer is freed after the op at its last use runs (its own position when nothing reads it).
   const freeAt = new Map<number, Node[]>();
+  const freedAfter = (n: Node) => lastUse.get(n.id) ?? position.get(n.id)!;
   for (const n of order) {
     if (!counted(n)) continue;
-    const at = lastUse.get(n.id) ?? position.get(n.id)!;
-    if (at !== Infinity) freeAt.set(at, [...(freeAt.get(at) ?? []), n]);
+    const at = freedAfter(n);
+    if (at === Infinity) continue;
+    const list = freeAt.get(at);
+    if (list) list.push(n);
+    else freeAt.set(at, [n]);
   }
-  const live = new Map<number, Node>();
   let bytes = 0;
-  let peak = { bytes: -1, at: 0, live: [] as Node[] };
+  let peak = { bytes: -1, at: 0 };
   let ops = 0;
   order.forEach((n, i) => {
     if (counted(n)) {
       ops++;
-      live.set(n.id, n);
       bytes += bytesOf(n);
-      if (bytes > peak.bytes) peak = { bytes, at: i, live: [...live.values()] };
+      if (bytes > peak.bytes) peak = { bytes, at: i };
     }
-    for (const dead of freeAt.get(i) ?? []) {
-      live.delete(dead.id);
-      bytes -= bytesOf(dead);
-    }
+    for (const dead of freeAt.get(i) ?? []) bytes -= bytesOf(dead);
   });
+  // Live at the peak: allocated by then and freed no earlier than the op that reached it.
+  const liveAtPeak = order.filter((n, i) => counted(n) && i <= peak.at && freedAfter(n) >= peak.at);
   return {
     peakBytes: Math.max(0, peak.bytes),
     peakAt: peak.at,
     peakNode: order[peak.at],
-    live: peak.live
+    live: liveAtPeak
       .map(
         (node) =>
           ({ node, bytes: bytesOf(node), phase: forward.has(node.id) ? 'forward' : 'backward' }) as const,
