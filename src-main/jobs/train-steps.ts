@@ -9,7 +9,7 @@ import { continueFromFile, initLoRA, planTargets, type LoRAPlan } from '../lora/
 import type { FamilyConfig } from '../models/families';
 import { buildUNet } from '../models/unet';
 import { componentOf, type OpenedCheckpoint } from '../models/weights';
-import type { TrainConfig } from '../train/config';
+import { recomputeMode, type RecomputeMode, type TrainConfig } from '../train/config';
 import { DeviceTrainer } from '../train/device-state';
 import type { StepRunner } from '../train/loop';
 import type { Tensors } from '../train/optim/index';
@@ -150,11 +150,12 @@ export async function trainSteps(
   };
 }
 
-/** What the backward recomputes: whole blocks (checkpointing, which includes attention), attention cores, or nothing. */
-function recomputePolicy(config: TrainConfig): Pick<StepGraphOptions, 'checkpoint'> {
-  if (config.gradientCheckpointing) return { checkpoint: UNET_BLOCK_SEGMENTS };
-  return config.recomputeAttention ? { checkpoint: ATTENTION_CORE_SEGMENTS } : {};
-}
+/** The recompute policy of each memory setting. */
+const RECOMPUTE_POLICIES: Record<RecomputeMode, Pick<StepGraphOptions, 'checkpoint'>> = {
+  blocks: { checkpoint: UNET_BLOCK_SEGMENTS },
+  attention: { checkpoint: ATTENTION_CORE_SEGMENTS },
+  none: {},
+};
 
 /** The step graph of the run without its batch shape: UNet with the LoRA, loss weighting, checkpointing, precision. */
 function stepGraphOptions(
@@ -170,7 +171,7 @@ function stepGraphOptions(
     denoiser: (g, inputs) => buildUNet(g, family.unet, unetWeights, inputs),
     minSnrGamma: config.minSnrGamma,
     noiseOffset: config.noiseOffset,
-    ...recomputePolicy(config),
+    ...RECOMPUTE_POLICIES[recomputeMode(config)],
     ...(config.precision === 'fp16' ? { precision: 'f16' as const } : {}),
   };
 }

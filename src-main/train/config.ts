@@ -415,6 +415,20 @@ export const PRESETS: readonly Preset[] = [
   },
 ];
 
+/** What the backward recomputes: whole blocks (checkpointing, which includes attention), attention cores, or nothing. */
+export type RecomputeMode = 'blocks' | 'attention' | 'none';
+
+/**
+ * The one reading of the two memory options: checkpointing wins, since it already recomputes attention.
+ * @example recomputeMode({ ...DEFAULT_CONFIG, recomputeAttention: true }) // 'attention'
+ */
+export function recomputeMode(
+  config: Pick<TrainConfig, 'gradientCheckpointing' | 'recomputeAttention'>,
+): RecomputeMode {
+  if (config.gradientCheckpointing) return 'blocks';
+  return config.recomputeAttention ? 'attention' : 'none';
+}
+
 /** Problems with a config, one sentence each naming the option; empty when it is usable. */
 export function validateConfig(config: TrainConfig): string[] {
   const problems: string[] = [];

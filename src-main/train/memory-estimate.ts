@@ -2,19 +2,19 @@
 // counted exactly; activations follow what `npm run bench train` and the same step at 512 px measured for the
 // SD1.5 UNet (rank 16, batch 1, f32, weights read in place, anonymous memory a run adds): 0.84 GiB at 256 px
 // and 6.4 GiB at 512 px without checkpointing, 0.47 and 3.2 GiB with it, 0.74 and 3.95 GiB with only the
-// attention maps recomputed. Attention maps grow with the square
-// of the latent pixels, so the fit has a linear and a quadratic term.
+// attention maps recomputed. Attention maps grow with the square of the latent pixels, so the fit has a linear
+// and a quadratic term.
 
-import type { TrainConfig } from './config';
+import { recomputeMode, type RecomputeMode, type TrainConfig } from './config';
 
 /**
  * Activation + workspace bytes per image at f32 for SD1.5 as `perPx·px + perPx2·px²` (px = latent pixels),
  * fitted exactly through the two measurements above.
  */
-const SD15_ACTIVATIONS = {
-  plain: { perPx: 6.13e5, perPx2: 262 },
-  checkpointed: { perPx: 3.76e5, perPx2: 114 },
-  attentionRecomputed: { perPx: 6.73e5, perPx2: 82.5 },
+const SD15_ACTIVATIONS: Record<RecomputeMode, { perPx: number; perPx2: number }> = {
+  none: { perPx: 6.13e5, perPx2: 262 },
+  blocks: { perPx: 3.76e5, perPx2: 114 },
+  attention: { perPx: 6.73e5, perPx2: 82.5 },
 };
 /** UNet parameters of SD1.5; other UNets are scaled by their parameter count (a coarse, stated proxy). */
 const SD15_UNET_PARAMS = 859_520_964;
@@ -37,11 +37,7 @@ export interface MemoryEstimateInput {
 export function estimateTrainingMemory({ unetParams, loraParams, config }: MemoryEstimateInput): number {
   const weightBytes = config.precision === 'fp16' ? 2 : 4;
   const latentPx = (config.resolution / 8) ** 2;
-  const fit = config.gradientCheckpointing
-    ? SD15_ACTIVATIONS.checkpointed
-    : config.recomputeAttention
-      ? SD15_ACTIVATIONS.attentionRecomputed
-      : SD15_ACTIVATIONS.plain;
+  const fit = SD15_ACTIVATIONS[recomputeMode(config)];
   const perImage = fit.perPx * latentPx + fit.perPx2 * latentPx ** 2;
   const activations = perImage * config.batchSize * (unetParams / SD15_UNET_PARAMS) * (weightBytes / 4);
   const optimizerSlots = config.optimizer === 'prodigy' ? 4 : 2;

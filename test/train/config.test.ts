@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, OPTIONS, PRESETS, resolveConfig, validateConfig } from '../../src-main/train/config';
+import {
+  DEFAULT_CONFIG,
+  OPTIONS,
+  PRESETS,
+  recomputeMode,
+  resolveConfig,
+  validateConfig,
+} from '../../src-main/train/config';
 import { OPTION_GROUPS, withPreset } from '../../src-main/api/train-config';
 
 describe('training options', () => {
@@ -13,6 +20,15 @@ describe('training options', () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect([...keys].sort()).toEqual(Object.keys(DEFAULT_CONFIG).sort());
     for (const o of OPTIONS) expect(o.help).toMatch(/^[A-Z0-9a-z].{10,140}$/);
+  });
+
+  it('reads the two memory options as one recompute mode, checkpointing first', () => {
+    expect(recomputeMode(DEFAULT_CONFIG)).toBe('none');
+    expect(recomputeMode({ ...DEFAULT_CONFIG, recomputeAttention: true })).toBe('attention');
+    expect(recomputeMode({ ...DEFAULT_CONFIG, gradientCheckpointing: true })).toBe('blocks');
+    expect(recomputeMode({ ...DEFAULT_CONFIG, gradientCheckpointing: true, recomputeAttention: true })).toBe(
+      'blocks',
+    );
   });
 
   it('the defaults and every preset are valid', () => {
