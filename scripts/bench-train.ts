@@ -170,9 +170,10 @@ async function measureStep(c: StepCase): Promise<void> {
   const session = await Session.create({ bytes: m.bytes, ...(m.baseDir ? { baseDir: m.baseDir } : {}) });
   lap('session');
   const afterCreate = rss();
-  const anonBefore = rssAnon();
+  // The model runs before the baseline so its own JS allocations are not counted as the step's memory.
   const sim = simulateLiveness(built.outputs, built.outputs.loss);
   const simGroups = groupLive(sim.live, (x) => `${x.phase} ${x.node.op}`).slice(0, 4);
+  const anonBefore = rssAnon();
   const data = stepFeeds(cfg, c.latent);
   const feeds = feedsFor(session, data);
   const before = usage();
