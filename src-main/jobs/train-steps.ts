@@ -130,10 +130,11 @@ export async function trainSteps(
   { report, onnx }: JobCompute,
 ): Promise<TrainSteps> {
   const options = stepGraphOptions(ckpt, config, lora.modules);
+  const recipe = stepRecipe(ckpt, config, lora.modules);
   const step = stepRunner((shape, tokens) =>
     compileTrainStep(
       { ...options, shape: { batch: shape[0], height: shape[2], width: shape[3], contextLength: tokens } },
-      onnx,
+      { ...onnx, recipe },
     ),
   );
   const firstShape: StepShape = { batch: 1, height: 8, width: 8, contextLength: 77 };
@@ -173,6 +174,23 @@ function stepGraphOptions(
     noiseOffset: config.noiseOffset,
     ...RECOMPUTE_POLICIES[recomputeMode(config)],
     ...(config.precision === 'fp16' ? { precision: 'f16' as const } : {}),
+  };
+}
+
+/**
+ * Everything `stepGraphOptions` reads, as JSON: the key under which a compiled step is remembered between runs
+ * (with its shape, the code's identity and the weight files' state, added where it is compiled).
+ * @example stepRecipe(ckpt, config, modules).recompute // 'none'
+ */
+export function stepRecipe(ckpt: OpenedCheckpoint, config: TrainConfig, modules: readonly InjectModule[]) {
+  return {
+    checkpoint: ckpt.path,
+    family: ckpt.config,
+    modules: modules.map(({ target, rank, alpha }) => ({ target, rank, alpha })),
+    minSnrGamma: config.minSnrGamma,
+    noiseOffset: config.noiseOffset,
+    recompute: recomputeMode(config),
+    precision: config.precision,
   };
 }
 

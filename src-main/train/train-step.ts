@@ -2,8 +2,9 @@
 // returning the loss and one gradient per A/B. The loop (optimizer, accumulation) stays in TS.
 
 import type { TensorValue } from '../engine/runtime/tensor-io';
-import { compileGraph, type CompileOptions } from '../engine/runtime/compile';
-import { DeviceTensor, readBack, type Feed } from '../engine/runtime/session';
+import { compileGraph, compileRemembered, type CompileOptions } from '../engine/runtime/compile';
+import type { Remembered } from '../engine/runtime/optimized-models';
+import { DeviceTensor, readBack, type Feed, type Session } from '../engine/runtime/session';
 import { moduleName } from '../lora/adapter-weights';
 import { LORA_PACKED_INPUT } from '../lora/inject';
 import {
@@ -11,6 +12,7 @@ import {
   buildStepGraph,
   gradName,
   PACKED_GRAD_OUTPUT,
+  type StepGraph,
   type StepGraphOptions,
 } from './step-graph';
 
@@ -47,37 +49,75 @@ function asF32(name: string, v: TensorValue): Float32Array {
   return v.data;
 }
 
+/** One LoRA matrix as the step takes it: name, shape, module and role, in the graph's (forward) order. */
+interface ParamSlot extends ParamRole {
+  name: string;
+  shape: number[];
+}
+
+/** The step's parameter layout, read from the built graph (A then B per module, forward order). */
+function slotsOf(built: StepGraph): ParamSlot[] {
+  return built.params.flatMap((p) => {
+    const module = moduleName(p.module.target);
+    return [
+      { name: p.names.down, shape: p.down.shape as number[], module, role: 'A' as const },
+      { name: p.names.up, shape: p.up.shape as number[], module, role: 'B' as const },
+    ];
+  });
+}
+
+export interface TrainStepCompile extends CompileOptions {
+  /**
+   * JSON of everything that shapes the step besides its options' shape and packing (jobs/train-steps.ts
+   * `stepRecipe`): the compiled step is then remembered in the cache folder, and a later run with the same
+   * recipe loads it without building, differentiating or emitting the graph.
+   */
+  recipe?: unknown;
+}
+
 /**
- * Builds and compiles the step graph.
+ * Builds and compiles the step graph (or loads it, remembered by `compile.recipe`).
  * @example const step = await compileTrainStep(opts, { cacheDir }); const { loss, grads } = await step.run(feeds, params)
  */
 export async function compileTrainStep(
   o: StepGraphOptions,
-  compile: CompileOptions = {},
-): Promise<TrainStep> {
+  compile: TrainStepCompile = {},
+): Promise<TrainStep & { remembered: Remembered }> {
   // Packed by default: one input and one gradient output however many layers are adapted.
   const packed = o.packed ?? true;
-  const built = buildStepGraph({ ...o, packed });
-  const session = await compileGraph(built.outputs, { name: 'train_step', ...compile });
+  const { recipe, ...options } = compile;
+  const build = () => {
+    const built = buildStepGraph({ ...o, packed });
+    return { outputs: built.outputs, meta: slotsOf(built) };
+  };
+  let session: Session;
+  let meta: ParamSlot[];
+  let remembered: Remembered = false;
+  if (recipe === undefined) {
+    const built = build();
+    session = await compileGraph(built.outputs, { name: 'train_step', ...options });
+    meta = built.meta;
+  } else
+    ({
+      session,
+      meta,
+      hit: remembered,
+    } = await compileRemembered({ recipe, shape: o.shape, packed }, build, {
+      name: 'train_step',
+      ...options,
+    }));
   const paramNames: string[] = [];
   const paramShapes = new Map<string, number[]>();
   const paramRoles = new Map<string, ParamRole>();
-  /** Where each parameter sits in the packed layout (A then B per module, forward order). */
+  /** Where each parameter sits in the packed layout. */
   const slots: { name: string; at: number; size: number }[] = [];
   let total = 0;
-  for (const p of built.params) {
-    const module = moduleName(p.module.target);
-    for (const [node, name, role] of [
-      [p.down, p.names.down, 'A'],
-      [p.up, p.names.up, 'B'],
-    ] as const) {
-      const shape = node.shape as number[];
-      paramNames.push(name);
-      paramShapes.set(name, shape);
-      paramRoles.set(name, { module, role });
-      slots.push({ name, at: total, size: shape[0] * shape[1] });
-      total += shape[0] * shape[1];
-    }
+  for (const { name, shape, module, role } of meta) {
+    paramNames.push(name);
+    paramShapes.set(name, shape);
+    paramRoles.set(name, { module, role });
+    slots.push({ name, at: total, size: shape[0] * shape[1] });
+    total += shape[0] * shape[1];
   }
   const value = (params: Map<string, Float32Array>, name: string) => {
     const data = params.get(name);
@@ -107,5 +147,5 @@ export async function compileTrainStep(
     const flag = await hostValue(ALL_FINITE_OUTPUT, finite);
     return { loss, grads, allFinite: Number(flag.data[0]) !== 0 };
   };
-  return { paramNames, paramShapes, paramRoles, run, dispose: () => session.dispose() };
+  return { paramNames, paramShapes, paramRoles, run, remembered, dispose: () => session.dispose() };
 }

@@ -114,6 +114,40 @@ describe('compileTrainStep on the tiny SD1 UNet', () => {
     }
   }, 180_000);
 
+  it('remembers a step by its recipe: a second compile builds nothing and gives bit-identical results', async () => {
+    const cacheDir = join(dir, 'recipe-cache');
+    let builds = 0;
+    const counted: StepGraphOptions = {
+      ...opts,
+      denoiser: (g, inputs) => {
+        builds++;
+        return opts.denoiser(g, inputs);
+      },
+    };
+    const recipe = { checkpoint: paths['tiny-sd1'], plan, minSnrGamma: 5 };
+    const first = await compileTrainStep(counted, { cacheDir, recipe });
+    const second = await compileTrainStep(counted, { cacheDir, recipe });
+    expect([first.remembered, second.remembered, builds]).toEqual([false, 'recipe', 1]);
+    expect(second.paramNames).toEqual(first.paramNames);
+    expect(second.paramRoles).toEqual(first.paramRoles);
+    const params = new Map(
+      first.paramNames.map((n, i) => {
+        const size = first.paramShapes.get(n)!.reduce((a, b) => a * b, 1);
+        return [n, Float32Array.from({ length: size }, (_, k) => Math.sin(k * 0.37 + i) * 0.1)];
+      }),
+    );
+    const [a, b] = [await first.run(dataFeeds(), params), await second.run(dataFeeds(), params)];
+    expect(b.loss).toBe(a.loss);
+    for (const [name, g] of a.grads) expect(b.grads.get(name)).toEqual(g);
+    // Another shape is another graph: built, not loaded.
+    const wider = await compileTrainStep(
+      { ...counted, shape: { ...opts.shape, width: 16 } },
+      { cacheDir, recipe },
+    );
+    expect([wider.remembered, builds]).toEqual([false, 2]);
+    [first, second, wider].forEach((s) => s.dispose());
+  }, 180_000);
+
   it('rejects a run that lacks a LoRA parameter', async () => {
     const step = await compileTrainStep(opts, { cacheDir: join(dir, 'cache') });
     await expect(step.run(dataFeeds(), new Map())).rejects.toThrow(/no value for LoRA parameter/);

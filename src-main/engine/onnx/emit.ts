@@ -53,6 +53,8 @@ export interface EmittedModel {
   nodeCount: number;
   /** With `place`: the folder the model's external data locations are relative to. */
   baseDir?: string;
+  /** With `place`: the files the model reads weights from (real paths, sorted), e.g. to key caches by their state. */
+  weightFiles: string[];
 }
 
 function valueInfo(name: string, dtype: DType, shape: Shape): ValueInfoProto {
@@ -347,5 +349,6 @@ export function emitModel(outputs: Record<string, Node>, options: EmitOptions = 
     outputs: outputValues,
     nodeCount: e.nodes.length,
     ...(baseDir ? { baseDir } : {}),
+    weightFiles: [...new Set([...placed.values()].map((p) => p.path))].sort(),
   };
 }

@@ -1,16 +1,17 @@
 // The one path from graph outputs to a running session: emit ONNX whose frozen weights are read where they lie
-// (the checkpoint itself, or the shared converted file for another dtype), and load it from memory. Nothing
-// is written per graph: a second graph over the same checkpoint adds no bytes on disk.
+// (the checkpoint itself, or the shared converted file for another dtype), and load it from memory. No weight
+// is written per graph: a second graph over the same checkpoint adds only its optimized graph bytes on disk.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Node } from '../graph/node';
 import { emitModel } from '../onnx/emit';
 import { WeightStore, type WeightRequest } from '../onnx/weight-placement';
 import { liveNodes } from '../passes/dce';
-import { Session, type SessionOptions } from './session';
+import { optimizedSession, rememberedSession, type Remembered } from './optimized-models';
+import type { Session, SessionOptions } from './session';
 
 export interface CompileOptions extends SessionOptions {
-  /** Cache folder; converted weights go under `weights/` (default `<tmp>/tessera-onnx-cache`). */
+  /** Cache folder; converted weights go under `weights/`, optimized graphs under `graphs/` (default `<tmp>/tessera-onnx-cache`). */
   cacheDir?: string;
   /** Graph name inside the model (shows in ORT errors and profiles). */
   name?: string;
@@ -50,9 +51,37 @@ export async function compileGraph(
   outputs: Record<string, Node>,
   options: CompileOptions = {},
 ): Promise<Session> {
-  const { cacheDir, name, ...session } = options;
+  const { cacheDir, name: _name, ...session } = options;
+  const m = await emitPlaced(outputs, options);
+  return (await optimizedSession(m, cacheDir ?? DEFAULT_CACHE_DIR, session)).session;
+}
+
+async function emitPlaced(outputs: Record<string, Node>, { cacheDir, name }: CompileOptions) {
   const store = weightStore(cacheDir);
   await store.prepare(weightRequests(outputs));
-  const m = emitModel(outputs, { ...(name ? { name } : {}), place: store.place });
-  return Session.create({ bytes: m.bytes, ...(m.baseDir ? { baseDir: m.baseDir } : {}) }, session);
+  return emitModel(outputs, { ...(name ? { name } : {}), place: store.place });
+}
+
+/**
+ * Like compileGraph for the graph `build` makes, remembered by `recipe` (JSON of everything that shapes it):
+ * a recipe compiled before by this code, over unchanged weight files, loads without building or emitting, and
+ * its `meta` comes back as stored (optimized-models.ts).
+ * @example const { session, meta, hit } = await compileRemembered({ shape }, () => ({ outputs: { y }, meta: {} }), { cacheDir })
+ */
+export async function compileRemembered<M>(
+  recipe: unknown,
+  build: () => { outputs: Record<string, Node>; meta: M },
+  options: CompileOptions = {},
+): Promise<{ session: Session; meta: M; hit: Remembered }> {
+  const { cacheDir, name: _name, ...session } = options;
+  const make = async () => {
+    const { outputs, meta } = build();
+    return { model: await emitPlaced(outputs, options), meta };
+  };
+  return rememberedSession(
+    { recipe, name: options.name ?? null },
+    make,
+    cacheDir ?? DEFAULT_CACHE_DIR,
+    session,
+  );
 }

@@ -41,6 +41,8 @@ export interface SessionOptions {
   keepOnDevice?: readonly string[];
   /** Fail instead of silently assigning nodes to the CPU EP (used when probing a provider). */
   noCpuFallback?: boolean;
+  /** Where ORT writes the graph as its optimizer left it (optimized-models.ts remembers it). */
+  saveOptimizedTo?: string;
 }
 
 /** A model input or output as the session reports it; symbolic dims are their dim_param strings. */
@@ -97,6 +99,7 @@ function sessionOptions(options: SessionOptions, baseDir?: string): ort.Inferenc
     graphOptimizationLevel: options.optimization ?? 'extended',
     enableMemPattern: options.memoryPattern ?? false,
     extra: { session },
+    ...(options.saveOptimizedTo ? { optimizedModelFilePath: options.saveOptimizedTo } : {}),
     ...(keep.length
       ? { preferredOutputLocation: Object.fromEntries(keep.map((k) => [k, 'gpu-buffer' as const])) }
       : {}),
