@@ -1,4 +1,5 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { OPTIMIZED_DIR } from '../../src-main/engine/runtime/optimized-models';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
@@ -87,6 +88,9 @@ describe('runTrainJob', () => {
     );
     const dataOf = (buf: Buffer) => buf.subarray(8 + Number(buf.readBigUInt64LE(0)));
     expect(dataOf(a).equals(dataOf(b))).toBe(true);
+    // The rerun loaded the step compiled by the first run (one remembered recipe, not two).
+    const graphs = await readdir(join(dir, 'cache', 'onnx', OPTIMIZED_DIR));
+    expect(graphs.filter((f) => f.endsWith('.recipe.json'))).toHaveLength(1);
   });
 
   it("writes the run's own facts into each adapter's metadata (resolution, steps, dataset, tags, hashes)", async () => {

@@ -1,7 +1,8 @@
 // The trainable side of a run: what the device runs (fp16 only off the CPU, the optimizer on WebGPU only for
 // AdamW without accumulation), and the seeded LoRA as the step graph's named parameters, back as an adapter.
 import { describe, expect, it } from 'vitest';
-import { adapterOf, forDevice, planLoRA, trainsOnDevice } from '../../src-main/jobs/train-steps';
+import { adapterOf, forDevice, planLoRA, stepRecipe, trainsOnDevice } from '../../src-main/jobs/train-steps';
+import type { OpenedCheckpoint } from '../../src-main/models/weights';
 import { FAMILIES } from '../../src-main/models/families';
 import { DEFAULT_CONFIG } from '../../src-main/train/config';
 
@@ -32,5 +33,19 @@ describe('the steps of a training run', () => {
     expect(again.params.get(down)).toEqual(lora.params.get(down)); // the seed decides the init
     const adapter = adapterOf(lora, lora.params);
     expect(adapter.modules.map((m) => m.A)).toEqual(lora.initial.modules.map((m) => m.A));
+  });
+
+  it("keys a remembered step by what shapes its graph, not by the optimizer's settings", async () => {
+    const ckpt = { path: '/models/tiny.safetensors', config: FAMILIES['tiny-sd1'] } as OpenedCheckpoint;
+    const lora = await planLoRA({ ...DEFAULT_CONFIG, rank: 4, alpha: 4 }, FAMILIES['tiny-sd1']);
+    const key = (over: Partial<typeof DEFAULT_CONFIG>) =>
+      JSON.stringify(stepRecipe(ckpt, { ...DEFAULT_CONFIG, ...over }, lora.modules));
+    expect(key({ learningRate: 1e-3 })).toBe(key({ learningRate: 5e-4 }));
+    expect(key({ gradientCheckpointing: true })).not.toBe(key({}));
+    expect(key({ recomputeAttention: true })).not.toBe(key({}));
+    expect(key({ minSnrGamma: 0 })).not.toBe(key({ minSnrGamma: 5 }));
+    expect(key({ noiseOffset: 0.05 })).not.toBe(key({ noiseOffset: 0 }));
+    const wider = await planLoRA({ ...DEFAULT_CONFIG, rank: 8, alpha: 4 }, FAMILIES['tiny-sd1']);
+    expect(JSON.stringify(stepRecipe(ckpt, DEFAULT_CONFIG, wider.modules))).not.toBe(key({}));
   });
 });
