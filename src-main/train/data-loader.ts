@@ -39,10 +39,15 @@ export interface LoaderOptions {
 }
 
 /** Concatenates token chunks so every caption of a batch has as many as the longest (empty-prompt chunks pad). */
-function padTokens(conds: Conditioning[], empty: Conditioning): Float32Array[] {
+async function padTokens(
+  conds: Conditioning[],
+  emptyOf: () => Promise<Conditioning>,
+): Promise<Float32Array[]> {
   const tokens = Math.max(...conds.map((c) => c.shape[1]));
+  // Only a batch mixing lengths needs the empty caption's encoding (one text-encoder run saved otherwise).
+  const empty = conds.every((c) => c.shape[1] === tokens) ? undefined : await emptyOf();
   return conds.map((c) => {
-    if (c.shape[1] === tokens) return c.context;
+    if (!empty || c.shape[1] === tokens) return c.context;
     const out = new Float32Array(tokens * c.shape[2]);
     out.set(c.context);
     for (let at = c.context.length; at < out.length; at += empty.context.length)
@@ -87,7 +92,7 @@ export function cachedLoader(o: LoaderOptions): BatchLoader {
       crops: readonly LatentSample['crop'][],
     ): Promise<Record<string, TensorValue>> {
       const conds = await Promise.all(captions.map(encode));
-      const contexts = padTokens(conds, await encode(''));
+      const contexts = await padTokens(conds, () => encode(''));
       const [tokens, channels] = [contexts[0].length / conds[0].shape[2], conds[0].shape[2]];
       const context = new Float32Array(contexts.length * tokens * channels);
       contexts.forEach((c, i) => context.set(c, i * tokens * channels));

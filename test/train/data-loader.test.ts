@@ -47,9 +47,10 @@ describe('cachedLoader', () => {
     });
     const entries = new Map(report.entries.map((e) => [e.path, e]));
     const encoder = Encoder.fromCheckpoint(ckpt, tok, { cacheDir: join(dir, 'onnx') });
+    const asked: string[] = [];
     const loader = cachedLoader({
       entries,
-      encoder,
+      encoder: { encode: (prompt) => (asked.push(prompt), encoder.encode(prompt)) },
       scalingFactor: ckpt.config.vae.scalingFactor,
       addition: { pooledWidth: FAMILIES['tiny-sdxl'].textEncoders.at(-1)!.projectionDim!, timeIds: 6 },
     });
@@ -68,10 +69,18 @@ describe('cachedLoader', () => {
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(a).toHaveLength(4 * (entry.bucket.height / 2) * (entry.bucket.width / 2)); // tiny VAE downsamples 2×
     expect(Array.from(flipped)).not.toEqual(Array.from(a));
+    // Captions of one length need no padding, so the empty caption is not encoded.
+    await loader.condition(['ink', 'fox'], [item, item], [entry.crop, entry.crop]);
+    expect(asked).toEqual(['ink', 'fox']);
     const long = Array.from({ length: 50 }, () => 'cat dog').join(' ');
     const feeds = await loader.condition(['ink', long], [item, item], [entry.crop, entry.crop]);
+    expect(asked).toEqual(['ink', 'fox', long, '']);
     const [n, tokens, channels] = feeds[CONDITION_FEEDS.context].shape;
     expect([n, tokens]).toEqual([2, 154]);
+    // 'ink' is padded with the empty caption's 77-token chunk.
+    const context = feeds[CONDITION_FEEDS.context].data as Float32Array;
+    const empty = (await encoder.encode('')).context;
+    expect(Array.from(context.subarray(77 * channels, 154 * channels))).toEqual(Array.from(empty));
     expect(channels).toBe(encoder.channels);
     expect(feeds[CONDITION_FEEDS.textEmbeds].shape[0]).toBe(2);
     expect(Array.from(feeds[CONDITION_FEEDS.timeIds].data as Float32Array).slice(0, 6)).toEqual([
