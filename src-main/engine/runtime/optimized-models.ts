@@ -8,7 +8,7 @@
 // weights (a norm scale reshaped to [C, 1, 1]) is small; that is why both keys name the weight files' state.
 // (docs/reference/ort-notes.md#optimized-model-files)
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { writeFileAtomic } from '../../formats/atomic-write';
@@ -18,6 +18,12 @@ import { Session, type ModelBytes, type SessionOptions } from './session';
 
 /** The folder under a cache root that holds optimized graphs and the recipes naming them. */
 export const OPTIMIZED_DIR = 'graphs';
+
+/**
+ * How many bytes of graphs the folder keeps (default 1 GiB: some 400 SD1.5 training steps). Past it, the
+ * least recently used files go; a recipe whose graph went is simply compiled again.
+ */
+export const OPTIMIZED_LIMIT_BYTES = 2 ** 30;
 
 /** An emitted model: its bytes, the folder its weight locations are relative to, and the files they name. */
 export interface EmittedGraph extends ModelBytes {
@@ -74,7 +80,9 @@ async function loadOptimized(
   const known = await readFile(path).catch(() => null);
   if (!known) return null;
   try {
-    return await Session.create(modelOf(known, baseDir), { ...options, optimization: 'disabled' });
+    const session = await Session.create(modelOf(known, baseDir), { ...options, optimization: 'disabled' });
+    await used(path);
+    return session;
   } catch {
     // A file this version cannot load (torn by a crash, or from elsewhere): optimize again and replace it.
     await rm(path, { force: true });
@@ -108,10 +116,41 @@ export async function optimizedSession(
       () => true,
       () => false,
     );
+    if (saved) await pruneOptimized(join(cacheDir, OPTIMIZED_DIR));
     return { session, hit: false, ...(saved ? { file } : {}) };
   } finally {
     await rm(tmp, { force: true });
   }
+}
+
+/** Marks a remembered file as just used, so pruning keeps it (its mtime is its last use). */
+async function used(path: string): Promise<void> {
+  const now = new Date();
+  await utimes(path, now, now).catch(() => undefined);
+}
+
+/**
+ * Deletes the least recently used files of a graphs folder until it holds at most `limit` bytes; returns how
+ * many went. Temporary files of a compile in progress are left alone.
+ * @example await pruneOptimized(join(cacheDir, 'onnx', 'graphs'), 2 ** 30)
+ */
+export async function pruneOptimized(dir: string, limit = OPTIMIZED_LIMIT_BYTES): Promise<number> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => !n.includes('.tmp-'));
+  const files = [];
+  for (const name of names) {
+    const st = await stat(join(dir, name)).catch(() => null);
+    if (st?.isFile()) files.push({ name, size: st.size, used: st.mtimeMs });
+  }
+  files.sort((a, b) => b.used - a.used);
+  let kept = 0;
+  let removed = 0;
+  for (const f of files) {
+    kept += f.size;
+    if (kept <= limit) continue;
+    await rm(join(dir, f.name), { force: true });
+    removed++;
+  }
+  return removed;
 }
 
 /** A remembered recipe: the optimized graph it compiled to, and what to check before reusing it. */
@@ -163,7 +202,10 @@ export async function rememberedSession<M>(
     const session =
       entry &&
       (await loadOptimized(join(cacheDir, OPTIMIZED_DIR, entry.file), entry.baseDir ?? undefined, options));
-    if (entry && session) return { session, meta: entry.meta as M, hit: 'recipe' };
+    if (entry && session) {
+      await used(entryPath);
+      return { session, meta: entry.meta as M, hit: 'recipe' };
+    }
   }
   const { model, meta } = await build();
   const { session, hit, file } = await optimizedSession(model, cacheDir, options);

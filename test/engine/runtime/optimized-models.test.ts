@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { decodeModel } from '../../../src-main/engine/onnx/proto';
 import {
   OPTIMIZED_DIR,
   optimizedSession,
+  pruneOptimized,
   recipeKey,
   remembersOptimized,
 } from '../../../src-main/engine/runtime/optimized-models';
@@ -188,5 +189,38 @@ describe('compileRemembered', () => {
     expect(recipeKey({ a: 1 }, {})).toBe(recipeKey({ a: 1 }, { optimization: 'extended' }));
     expect(recipeKey({ a: 1 }, {})).not.toBe(recipeKey({ a: 2 }, {}));
     expect(recipeKey({ a: 1 }, {})).not.toBe(recipeKey({ a: 1 }, { optimization: 'basic' }));
+  });
+});
+
+describe('pruneOptimized', () => {
+  it('keeps the most recently used graphs within the limit, and leaves compiles in progress alone', async () => {
+    const dir = join(await tempDir(), OPTIMIZED_DIR);
+    await mkdir(dir);
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+    for (const [name, age] of [
+      ['old.onnx', 1],
+      ['old.recipe.json', 2],
+      ['mid.onnx', 3],
+      ['new.onnx', 4],
+      ['new.onnx.tmp-1-2', 0],
+    ] as const) {
+      await writeFile(join(dir, name), Buffer.alloc(100));
+      await utimes(join(dir, name), at(age), at(age));
+    }
+    expect(await pruneOptimized(dir, 250)).toBe(2);
+    expect((await readdir(dir)).sort()).toEqual(['mid.onnx', 'new.onnx', 'new.onnx.tmp-1-2']);
+    expect(await pruneOptimized(dir, 250)).toBe(0);
+  });
+
+  it('counts a load as a use', async () => {
+    const dir = await tempDir();
+    const file = await checkpoint(dir);
+    const cacheDir = join(dir, 'cache');
+    const first = await optimizedSession(await emitted(file, cacheDir), cacheDir);
+    first.session.dispose();
+    const path = join(cacheDir, OPTIMIZED_DIR, first.file!);
+    await utimes(path, new Date(2000, 0, 1), new Date(2000, 0, 1));
+    (await optimizedSession(await emitted(file, cacheDir), cacheDir)).session.dispose();
+    expect((await stat(path)).mtime.getFullYear()).toBeGreaterThan(2000);
   });
 });
