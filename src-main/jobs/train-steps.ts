@@ -178,20 +178,15 @@ function stepGraphOptions(
 }
 
 /**
- * Everything `stepGraphOptions` reads, as JSON: the key under which a compiled step is remembered between runs
- * (with its shape, the code's identity and the weight files' state, added where it is compiled).
+ * The step's options as JSON: the key under which a compiled step is remembered between runs (with its shape,
+ * the code's identity and the weight files' state, added where it is compiled). Read from `stepGraphOptions`
+ * itself, so an option added there is part of the key; its code (the denoiser, the recompute policy) is named
+ * by the checkpoint and the memory setting.
  * @example stepRecipe(ckpt, config, modules).recompute // 'none'
  */
 export function stepRecipe(ckpt: OpenedCheckpoint, config: TrainConfig, modules: readonly InjectModule[]) {
-  return {
-    checkpoint: ckpt.path,
-    family: ckpt.config,
-    modules: modules.map(({ target, rank, alpha }) => ({ target, rank, alpha })),
-    minSnrGamma: config.minSnrGamma,
-    noiseOffset: config.noiseOffset,
-    recompute: recomputeMode(config),
-    precision: config.precision,
-  };
+  const { denoiser: _denoiser, checkpoint: _policy, ...data } = stepGraphOptions(ckpt, config, modules);
+  return { checkpoint: ckpt.path, recompute: recomputeMode(config), ...data };
 }
 
 /** A step runner that compiles one training graph per (batch, latent size, tokens) and reuses it. */

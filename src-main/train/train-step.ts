@@ -2,9 +2,9 @@
 // returning the loss and one gradient per A/B. The loop (optimizer, accumulation) stays in TS.
 
 import type { TensorValue } from '../engine/runtime/tensor-io';
-import { compileGraph, compileRemembered, type CompileOptions } from '../engine/runtime/compile';
+import { compileRemembered, type CompileOptions } from '../engine/runtime/compile';
 import type { Remembered } from '../engine/runtime/optimized-models';
-import { DeviceTensor, readBack, type Feed, type Session } from '../engine/runtime/session';
+import { DeviceTensor, readBack, type Feed } from '../engine/runtime/session';
 import { moduleName } from '../lora/adapter-weights';
 import { LORA_PACKED_INPUT } from '../lora/inject';
 import {
@@ -90,22 +90,11 @@ export async function compileTrainStep(
     const built = buildStepGraph({ ...o, packed });
     return { outputs: built.outputs, meta: slotsOf(built) };
   };
-  let session: Session;
-  let meta: ParamSlot[];
-  let remembered: Remembered = false;
-  if (recipe === undefined) {
-    const built = build();
-    session = await compileGraph(built.outputs, { name: 'train_step', ...options });
-    meta = built.meta;
-  } else
-    ({
-      session,
-      meta,
-      hit: remembered,
-    } = await compileRemembered({ recipe, shape: o.shape, packed }, build, {
-      name: 'train_step',
-      ...options,
-    }));
+  const { session, meta, hit } = await compileRemembered(
+    recipe === undefined ? undefined : { recipe, shape: o.shape, packed },
+    build,
+    { name: 'train_step', ...options },
+  );
   const paramNames: string[] = [];
   const paramShapes = new Map<string, number[]>();
   const paramRoles = new Map<string, ParamRole>();
@@ -147,5 +136,5 @@ export async function compileTrainStep(
     const flag = await hostValue(ALL_FINITE_OUTPUT, finite);
     return { loss, grads, allFinite: Number(flag.data[0]) !== 0 };
   };
-  return { paramNames, paramShapes, paramRoles, run, remembered, dispose: () => session.dispose() };
+  return { paramNames, paramShapes, paramRoles, run, remembered: hit, dispose: () => session.dispose() };
 }

@@ -1,8 +1,12 @@
 // The trainable side of a run: what the device runs (fp16 only off the CPU, the optimizer on WebGPU only for
 // AdamW without accumulation), and the seeded LoRA as the step graph's named parameters, back as an adapter.
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { adapterOf, forDevice, planLoRA, stepRecipe, trainsOnDevice } from '../../src-main/jobs/train-steps';
-import type { OpenedCheckpoint } from '../../src-main/models/weights';
+import { makeTinyCheckpoints } from '../../scripts/make-tiny-checkpoints';
+import { openCheckpoint } from '../../src-main/models/weights';
 import { FAMILIES } from '../../src-main/models/families';
 import { DEFAULT_CONFIG } from '../../src-main/train/config';
 
@@ -36,7 +40,9 @@ describe('the steps of a training run', () => {
   });
 
   it("keys a remembered step by what shapes its graph, not by the optimizer's settings", async () => {
-    const ckpt = { path: '/models/tiny.safetensors', config: FAMILIES['tiny-sd1'] } as OpenedCheckpoint;
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-recipe-'));
+    const ckpt = await openCheckpoint((await makeTinyCheckpoints(dir))['tiny-sd1']);
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const lora = await planLoRA({ ...DEFAULT_CONFIG, rank: 4, alpha: 4 }, FAMILIES['tiny-sd1']);
     const key = (over: Partial<typeof DEFAULT_CONFIG>) =>
       JSON.stringify(stepRecipe(ckpt, { ...DEFAULT_CONFIG, ...over }, lora.modules));

@@ -7,7 +7,7 @@ import type { Node } from '../graph/node';
 import { emitModel } from '../onnx/emit';
 import { WeightStore, type WeightRequest } from '../onnx/weight-placement';
 import { liveNodes } from '../passes/dce';
-import { optimizedSession, rememberedSession, type Remembered } from './optimized-models';
+import { rememberedSession, type Remembered } from './optimized-models';
 import type { Session, SessionOptions } from './session';
 
 export interface CompileOptions extends SessionOptions {
@@ -51,21 +51,13 @@ export async function compileGraph(
   outputs: Record<string, Node>,
   options: CompileOptions = {},
 ): Promise<Session> {
-  const { cacheDir, name: _name, ...session } = options;
-  const m = await emitPlaced(outputs, options);
-  return (await optimizedSession(m, cacheDir ?? DEFAULT_CACHE_DIR, session)).session;
-}
-
-async function emitPlaced(outputs: Record<string, Node>, { cacheDir, name }: CompileOptions) {
-  const store = weightStore(cacheDir);
-  await store.prepare(weightRequests(outputs));
-  return emitModel(outputs, { ...(name ? { name } : {}), place: store.place });
+  return (await compileRemembered(undefined, () => ({ outputs, meta: null }), options)).session;
 }
 
 /**
  * Like compileGraph for the graph `build` makes, remembered by `recipe` (JSON of everything that shapes it):
  * a recipe compiled before by this code, over unchanged weight files, loads without building or emitting, and
- * its `meta` comes back as stored (optimized-models.ts).
+ * its `meta` comes back as stored (optimized-models.ts). An undefined recipe builds every time.
  * @example const { session, meta, hit } = await compileRemembered({ shape }, () => ({ outputs: { y }, meta: {} }), { cacheDir })
  */
 export async function compileRemembered<M>(
@@ -73,15 +65,13 @@ export async function compileRemembered<M>(
   build: () => { outputs: Record<string, Node>; meta: M },
   options: CompileOptions = {},
 ): Promise<{ session: Session; meta: M; hit: Remembered }> {
-  const { cacheDir, name: _name, ...session } = options;
+  const { cacheDir, name, ...session } = options;
   const make = async () => {
     const { outputs, meta } = build();
-    return { model: await emitPlaced(outputs, options), meta };
+    const store = weightStore(cacheDir);
+    await store.prepare(weightRequests(outputs));
+    return { model: emitModel(outputs, { ...(name ? { name } : {}), place: store.place }), meta };
   };
-  return rememberedSession(
-    { recipe, name: options.name ?? null },
-    make,
-    cacheDir ?? DEFAULT_CACHE_DIR,
-    session,
-  );
+  const remembered = recipe === undefined ? undefined : { recipe, name: name ?? null };
+  return rememberedSession(remembered, make, cacheDir ?? DEFAULT_CACHE_DIR, session);
 }

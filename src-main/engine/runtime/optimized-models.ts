@@ -187,7 +187,8 @@ async function readRecipe(path: string): Promise<RecipeEntry | null> {
  * A session for the graph `build` emits, remembered by `recipe`: JSON of everything that shapes the graph
  * (the caller's word; the running code's identity is added here). When this code compiled the same recipe over
  * weight files still as they were, the optimized graph loads without building, emitting or optimizing, and
- * `meta` (what the caller needs to know of the graph, as JSON) comes back as it was stored.
+ * `meta` (what the caller needs to know of the graph, as JSON) comes back as it was stored. Without a recipe
+ * the graph is built each time, and only ORT's optimized graph is remembered.
  * @example const { session, meta } = await rememberedSession(recipe, async () => ({ model: emit(), meta }), cacheDir)
  */
 export async function rememberedSession<M>(
@@ -196,8 +197,9 @@ export async function rememberedSession<M>(
   cacheDir: string,
   options: SessionOptions = {},
 ): Promise<{ session: Session; meta: M; hit: Remembered }> {
-  const entryPath = join(cacheDir, OPTIMIZED_DIR, `${recipeKey(recipe, options)}.recipe.json`);
-  if (remembersOptimized(options)) {
+  const entryPath =
+    recipe === undefined ? null : join(cacheDir, OPTIMIZED_DIR, `${recipeKey(recipe, options)}.recipe.json`);
+  if (entryPath && remembersOptimized(options)) {
     const entry = await readRecipe(entryPath);
     const session =
       entry &&
@@ -209,7 +211,7 @@ export async function rememberedSession<M>(
   }
   const { model, meta } = await build();
   const { session, hit, file } = await optimizedSession(model, cacheDir, options);
-  if (file) {
+  if (entryPath && file) {
     const entry: RecipeEntry = {
       file,
       baseDir: model.baseDir ?? null,
